@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from './clock.js';
+import type { PlatformLimits } from './limits.js';
 import type { DeploymentSpec } from './spec.js';
 import type { Store } from './store/port.js';
 
@@ -56,6 +57,8 @@ export interface DeployContext {
   stage: string;
   region: string;
   spec: DeploymentSpec;
+  /** Reports a one-line warning that deploy prints (unknown settings, fallbacks). */
+  warn?(message: string): void;
 }
 
 /** The platform facilities every service can use. */
@@ -69,6 +72,8 @@ export interface PlatformContext {
   /** Another service's public facade, by name (e.g. `lambda` for invoking functions). */
   service<T>(name: string): T;
   log: Logger;
+  /** The platform's limits and timings (tests shorten them). */
+  limits?: PlatformLimits;
 }
 
 export interface Logger {

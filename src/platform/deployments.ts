@@ -1,0 +1,255 @@
+/**
+ * The control plane: applies a DeploymentSpec as one transaction. Artifacts are uploaded first
+ * (by sha256, verified); deploy then checks and unpacks them, computes every Store write (Lambda's
+ * functions and versions, the service record, the deployment history) and commits them in one
+ * batch; only then are running environments swapped and the plugins' resources and event wiring
+ * applied. If that last step fails, the previous deployment is restored.
+ */
+import { createHash } from 'node:crypto';
+import { artifactKey } from '../services/lambda/code.js';
+import type { LambdaEngine, LambdaPlan } from '../services/lambda/engine.js';
+import type { Clock } from './clock.js';
+import { SelflessError } from './errors.js';
+import type { DeployContext, Logger, ResourceAttributes, ServicePlugin } from './service.js';
+import type { DeploymentSpec } from './spec.js';
+import { validateSpec } from './spec-validate.js';
+import type { Store, Table } from './store/port.js';
+
+export const SERVICES = 'platform.services';
+export const HISTORY = 'platform.deployments';
+
+/** What runs for one service and stage. */
+export interface ServiceRecord {
+  service: string;
+  stage: string;
+  region: string;
+  spec: DeploymentSpec;
+  /** Epoch ms of the deployment that produced this state. */
+  timestamp: number;
+  /** Deployed function names. */
+  functions: string[];
+  /** Applied resources by logical id. */
+  resources: Record<string, { type: string; attributes: ResourceAttributes }>;
+}
+
+/** One entry of the deployment history (`deploy list`, `rollback`). */
+export interface DeploymentRecord {
+  service: string;
+  stage: string;
+  timestamp: number;
+  spec: DeploymentSpec;
+}
+
+export interface DeployResult {
+  service: string;
+  stage: string;
+  region: string;
+  timestamp: number;
+  /** False when nothing changed (the deployment was recorded but applied nothing). */
+  changed: boolean;
+  functions: LambdaPlan['functions'];
+  removedFunctions: string[];
+  warnings: string[];
+}
+
+/** Applies, removes and describes deployments. */
+export class Deployments {
+  private readonly services: Table<ServiceRecord>;
+  private readonly history: Table<DeploymentRecord>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly plugins: ServicePlugin[],
+    private readonly lambda: () => LambdaEngine,
+    private readonly log: Logger,
+  ) {
+    this.services = store.table(SERVICES);
+    this.history = store.table(HISTORY);
+  }
+
+  /** Stores an uploaded artifact after checking its sha256; returns its size. */
+  async putArtifact(sha256: string, data: Buffer): Promise<{ size: number; existed: boolean }> {
+    if (!/^[0-9a-f]{64}$/.test(sha256))
+      throw new SelflessError('INVALID_ARTIFACT', `${sha256} is not a sha256 in lower-case hex`);
+    const actual = createHash('sha256').update(data).digest('hex');
+    if (actual !== sha256)
+      throw new SelflessError(
+        'ARTIFACT_HASH_MISMATCH',
+        `The artifact's sha256 is ${actual}, not ${sha256}; it was not stored.`,
+        {
+          hint: 'The upload was cut short or altered: upload it again.',
+        },
+      );
+    if (await this.store.blobs.has(artifactKey(sha256))) return { size: data.length, existed: true };
+    const { size } = await this.store.blobs.put(artifactKey(sha256), data);
+    return { size, existed: false };
+  }
+
+  /** Whether an artifact is already stored. */
+  hasArtifact(sha256: string): Promise<boolean> {
+    return /^[0-9a-f]{64}$/.test(sha256) ? this.store.blobs.has(artifactKey(sha256)) : Promise.resolve(false);
+  }
+
+  /** Applies a deployment spec (validated here); deployments run one at a time. */
+  apply(input: unknown): Promise<DeployResult> {
+    return this.serialized(() => this.applyNow(validateSpec(input), true));
+  }
+
+  /** Removes a service and stage: its event wiring, resources and functions. */
+  remove(service: string, stage: string): Promise<{ removedFunctions: string[] }> {
+    return this.serialized(() => this.removeNow(service, stage));
+  }
+
+  /** The record of a deployed service and stage, if any. */
+  get(service: string, stage: string): Promise<ServiceRecord | undefined> {
+    return this.services.get(`${service}:${stage}`);
+  }
+
+  /** Every deployed service and stage. */
+  async list(): Promise<ServiceRecord[]> {
+    return (await this.services.list()).map((r) => r.value);
+  }
+
+  /** Deployment history of a service and stage, oldest first. */
+  async deploymentsOf(service: string, stage: string): Promise<DeploymentRecord[]> {
+    return (await this.history.list({ prefix: `${service}:${stage}:` })).map((r) => r.value);
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(spec: DeploymentSpec, record: boolean): Promise<DeployResult> {
+    const key = `${spec.service}:${spec.stage}`;
+    const previous = await this.services.get(key);
+    const warnings: string[] = [];
+    const ctx: DeployContext = {
+      service: spec.service,
+      stage: spec.stage,
+      region: spec.region,
+      spec,
+      warn: (m) => warnings.push(m),
+    };
+    const ownedTypes = new Map<string, ServicePlugin>();
+    for (const p of this.plugins) for (const t of Object.keys(p.resourceTypes ?? {})) ownedTypes.set(t, p);
+    const unknown = [...new Set(spec.resources.map((r) => r.type).filter((t) => !ownedTypes.has(t)))];
+    if (unknown.length)
+      warnings.push(`Resources of these types are not supported yet and were skipped: ${unknown.join(', ')}`);
+
+    // 1. Plan (validates artifacts and unpacks code; writes nothing).
+    const plan = await this.lambda().planDeployment(spec, previous?.functions ?? []);
+    warnings.push(...plan.warnings);
+
+    // 2. Commit every write in one transaction.
+    const timestamp = Math.max(this.clock.now(), (previous?.timestamp ?? 0) + 1);
+    const state: ServiceRecord = {
+      service: spec.service,
+      stage: spec.stage,
+      region: spec.region,
+      spec,
+      timestamp,
+      functions: spec.functions.map((f) => f.name),
+      resources: previous?.resources ?? {},
+    };
+    const writes = [...plan.writes, { table: SERVICES, key, value: state }];
+    if (record)
+      writes.push({
+        table: HISTORY,
+        key: `${key}:${String(timestamp).padStart(15, '0')}`,
+        value: { service: spec.service, stage: spec.stage, timestamp, spec } satisfies DeploymentRecord,
+      });
+    await this.store.batch(writes);
+
+    // 3. Swap environments, then apply resources and event wiring.
+    await this.lambda().activate(plan);
+    try {
+      state.resources = await this.applyResources(ctx, ownedTypes, previous);
+      await this.services.put(key, state);
+      for (const p of this.plugins) if (p.wireEvents) await p.wireEvents(ctx);
+    } catch (e) {
+      this.log.error(
+        `Deployment of ${key} failed after commit: ${(e as Error).message}; restoring the previous state`,
+      );
+      await this.restore(spec, previous);
+      throw e;
+    }
+    const changed =
+      !previous ||
+      plan.functions.some((f) => f.status !== 'unchanged') ||
+      plan.removed.length > 0 ||
+      JSON.stringify(previous.spec) !== JSON.stringify(spec);
+    return {
+      service: spec.service,
+      stage: spec.stage,
+      region: spec.region,
+      timestamp,
+      changed,
+      functions: plan.functions,
+      removedFunctions: plan.removed,
+      warnings,
+    };
+  }
+
+  /** Puts back what ran before a failed deployment (or removes a first deployment entirely). */
+  private async restore(failed: DeploymentSpec, previous: ServiceRecord | undefined): Promise<void> {
+    try {
+      if (previous) await this.applyNow(previous.spec, false);
+      else await this.removeNow(failed.service, failed.stage);
+    } catch (e) {
+      this.log.error(`Restoring ${failed.service}:${failed.stage} failed: ${(e as Error).message}`);
+    }
+  }
+
+  private async applyResources(
+    ctx: DeployContext,
+    owned: Map<string, ServicePlugin>,
+    previous: ServiceRecord | undefined,
+  ): Promise<ServiceRecord['resources']> {
+    const out: ServiceRecord['resources'] = {};
+    for (const r of ctx.spec.resources) {
+      const type = owned.get(r.type)?.resourceTypes?.[r.type];
+      if (!type) continue;
+      const before = previous?.resources[r.logicalId];
+      out[r.logicalId] = {
+        type: r.type,
+        attributes: await type.apply(
+          ctx,
+          r.logicalId,
+          r.properties ?? {},
+          before?.type === r.type ? before.attributes : undefined,
+        ),
+      };
+    }
+    for (const [id, r] of Object.entries(previous?.resources ?? {})) {
+      if (out[id]) continue;
+      const type = owned.get(r.type)?.resourceTypes?.[r.type];
+      await type?.remove(ctx, id, r.attributes);
+    }
+    return out;
+  }
+
+  private async removeNow(service: string, stage: string): Promise<{ removedFunctions: string[] }> {
+    const key = `${service}:${stage}`;
+    const current = await this.services.get(key);
+    if (!current)
+      throw new SelflessError('SERVICE_NOT_FOUND', `Service ${service} is not deployed to stage ${stage}.`, {
+        hint: 'Check the service name, --stage and SELFLESS_ENDPOINT.',
+      });
+    for (const p of this.plugins) if (p.unwireEvents) await p.unwireEvents(service, stage);
+    const ctx: DeployContext = { service, stage, region: current.region, spec: current.spec };
+    for (const [id, r] of Object.entries(current.resources)) {
+      const plugin = this.plugins.find((p) => p.resourceTypes?.[r.type]);
+      await plugin?.resourceTypes?.[r.type].remove(ctx, id, r.attributes);
+    }
+    const lambda = this.lambda();
+    const writes = [{ table: SERVICES, key }];
+    for (const name of current.functions) writes.push(...(await lambda.deletionWrites(name)));
+    await this.store.batch(writes);
+    await lambda.activate({ changed: [], removed: current.functions });
+    return { removedFunctions: current.functions };
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The service plugins the platform runs, in start order (a plugin may use the facades of those
+ * before it). Adding a service is one line here.
+ */
+import { type EnvironmentFactory, lambdaPlugin } from '../services/lambda/plugin.js';
+import { logsPlugin } from '../services/logs/plugin.js';
+import type { ServicePlugin } from './service.js';
+
+export interface RegistryOptions {
+  /** Builds Lambda's execution-environment layer. */
+  environments: EnvironmentFactory;
+}
+
+/** Every service plugin, in start order. */
+export function servicePlugins(o: RegistryOptions): ServicePlugin[] {
+  return [logsPlugin(), lambdaPlugin(o.environments)];
+}

@@ -1,0 +1,228 @@
+/**
+ * Asynchronous (Event) invocations. An accepted event is in the durable queue before the caller
+ * gets 202. A dispatcher claims events under a lease (the function's timeout plus a margin), so an
+ * attempt cut short by a crash or restart is redelivered once the lease runs out. Function errors
+ * are retried up to maximumRetryAttempts (default 2) after the configured delays; throttles and
+ * platform errors are retried with back-off without using up the budget; events older than
+ * maximumEventAge are dropped. All timing reads the Clock.
+ */
+import type { Clock, TimerHandle } from '../../platform/clock.js';
+import { isSelflessError } from '../../platform/errors.js';
+import type { PlatformLimits } from '../../platform/limits.js';
+import type { Logger } from '../../platform/service.js';
+import type { DurableQueue, Store } from '../../platform/store/port.js';
+import type { AsyncEnqueuer, LambdaEngine, ResolvedFunction } from './engine.js';
+
+export interface AsyncEvent {
+  /** Function name and the qualifier the caller used. */
+  functionName: string;
+  qualifier?: string;
+  /** Base64 payload. */
+  payload: string;
+  requestId: string;
+  /** Epoch ms when the event was accepted. */
+  acceptedAt: number;
+  /** Function errors so far (retries used). */
+  failures: number;
+  /** Throttles and platform errors so far (do not use up retries). */
+  throttles: number;
+}
+
+/** What happened to an event, for logs and tests. */
+export interface AsyncResult {
+  event: AsyncEvent;
+  outcome: 'succeeded' | 'retrying' | 'failed' | 'expired' | 'throttled' | 'deleted';
+  errorType?: string;
+}
+
+const DEFAULT_MAX_AGE_S = 6 * 3600;
+const MAX_THROTTLE_BACKOFF_MS = 300_000;
+
+/** The durable queue and dispatcher of Event invocations. */
+export class AsyncInvoker implements AsyncEnqueuer {
+  private readonly queue: DurableQueue<AsyncEvent>;
+  private timer: TimerHandle | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private inFlight = 0;
+  private stopped = false;
+  private pumping = false;
+  private repump = false;
+  private readonly idleWaiters: Array<() => void> = [];
+  /** Called after each attempt; tests and logs listen here. */
+  onResult: ((r: AsyncResult) => void) | undefined;
+
+  constructor(
+    store: Store,
+    private readonly engine: LambdaEngine,
+    private readonly clock: Clock,
+    private readonly limits: PlatformLimits,
+    private readonly log: Logger,
+  ) {
+    this.queue = store.queue<AsyncEvent>('lambda.async');
+  }
+
+  /** Accepts an event durably (resolves once it is in the Store) and wakes the dispatcher. */
+  async enqueue(resolved: ResolvedFunction, payload: Buffer, requestId: string): Promise<void> {
+    const event: AsyncEvent = {
+      functionName: resolved.fn.name,
+      qualifier: resolved.qualifier,
+      payload: payload.toString('base64'),
+      requestId,
+      acceptedAt: this.clock.now(),
+      failures: 0,
+      throttles: 0,
+    };
+    await this.queue.enqueue(event, { id: requestId, availableAt: this.clock.now() });
+    this.kick();
+  }
+
+  /** Starts dispatching (including events left over from before a restart). */
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** Stops claiming new events; running attempts finish (or are redelivered after a restart). */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  /** Events waiting or in flight. */
+  size(): Promise<number> {
+    return this.queue.size();
+  }
+
+  /** Resolves when no attempt is running (tests). */
+  async idle(): Promise<void> {
+    while (this.inFlight > 0 || this.pumping) await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.repump = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.repump = false;
+        const free = this.limits.asyncConcurrency - this.inFlight;
+        if (free <= 0 || this.stopped) break;
+        const now = this.clock.now();
+        const claimed = await this.queue.claim(now, this.leaseMs(), free);
+        for (const item of claimed) {
+          this.inFlight++;
+          void this.attempt(item.id, item.item)
+            .catch((e) => this.log.error(`async invocation ${item.id}: ${(e as Error).message}`))
+            .finally(() => {
+              this.inFlight--;
+              this.kick();
+              this.notifyIdle();
+            });
+        }
+        if (claimed.length === free) this.repump = true;
+      } while (this.repump && !this.stopped);
+      await this.schedule();
+    } catch (e) {
+      this.log.error(`async dispatcher: ${(e as Error).message}`);
+    } finally {
+      this.pumping = false;
+      this.notifyIdle();
+    }
+  }
+
+  /** The lease of a fresh claim; extended to the function's timeout plus margin once it is resolved. */
+  private leaseMs(): number {
+    return this.limits.asyncLeaseMarginMs;
+  }
+
+  private async schedule(): Promise<void> {
+    if (this.stopped) return;
+    const next = await this.queue.nextAvailableAt();
+    if (next === undefined) return;
+    if (this.timer && this.timerAt <= next) return;
+    this.timer?.cancel();
+    this.timerAt = next;
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.kick();
+      },
+      Math.max(0, next - this.clock.now()),
+    );
+  }
+
+  private notifyIdle(): void {
+    if (this.inFlight === 0 && !this.pumping) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async attempt(id: string, event: AsyncEvent): Promise<void> {
+    const report = (outcome: AsyncResult['outcome'], errorType?: string) =>
+      this.onResult?.({ event, outcome, errorType });
+    let resolved: ResolvedFunction;
+    try {
+      resolved = await this.engine.resolve(event.functionName, event.qualifier);
+    } catch (e) {
+      if (isSelflessError(e) && e.code === 'RESOURCE_NOT_FOUND') {
+        // The function was removed since the event was accepted: nothing left to run it.
+        await this.queue.ack(id);
+        report('deleted');
+        return;
+      }
+      throw e;
+    }
+    const maxAge = (resolved.fn.maximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
+    if (this.clock.now() - event.acceptedAt > maxAge) {
+      this.log.warn(
+        `Dropped event ${event.requestId} of ${event.functionName}: older than ${maxAge / 1000}s`,
+      );
+      await this.queue.ack(id);
+      report('expired');
+      return;
+    }
+    // Hold the event for as long as this attempt can run; after that it is redelivered.
+    await this.queue.retry(
+      id,
+      this.clock.now() + resolved.config.timeout * 1000 + this.limits.asyncLeaseMarginMs,
+    );
+    let outcome: Awaited<ReturnType<LambdaEngine['run']>>;
+    try {
+      outcome = await this.engine.run(resolved, Buffer.from(event.payload, 'base64'), {
+        requestId: event.requestId,
+      });
+    } catch (e) {
+      // Throttled or the platform failed to run it: back off without using up the retry budget.
+      const next = { ...event, throttles: event.throttles + 1 };
+      const backoff = Math.min(2 ** next.throttles * 1000, MAX_THROTTLE_BACKOFF_MS);
+      await this.queue.retry(id, this.clock.now() + backoff, next);
+      report('throttled', isSelflessError(e) ? e.code : (e as Error).name);
+      return;
+    }
+    if (!outcome.functionError) {
+      await this.queue.ack(id);
+      report('succeeded');
+      return;
+    }
+    const maxRetries = resolved.fn.maximumRetryAttempts ?? 2;
+    if (event.failures < maxRetries) {
+      const delays = this.limits.asyncRetryDelaysMs;
+      const delay = delays[Math.min(event.failures, delays.length - 1)] ?? 60_000;
+      await this.queue.retry(id, this.clock.now() + delay, { ...event, failures: event.failures + 1 });
+      report('retrying', outcome.errorType);
+      return;
+    }
+    this.log.warn(
+      `Event ${event.requestId} of ${event.functionName} failed after ${event.failures + 1} attempts (${outcome.errorType ?? 'error'})`,
+    );
+    await this.queue.ack(id);
+    report('failed', outcome.errorType);
+  }
+}

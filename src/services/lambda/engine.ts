@@ -1,0 +1,540 @@
+/**
+ * The Lambda engine: functions, versions and aliases in the Store; resolving identifiers and
+ * qualifiers; invoking through the EnvironmentManager. It implements LambdaFacade for the other
+ * services and offers the deployment hooks the platform's control plane calls.
+ */
+import { randomUUID } from 'node:crypto';
+import { arn } from '../../platform/aws-account.js';
+import type { Clock } from '../../platform/clock.js';
+import { SelflessError } from '../../platform/errors.js';
+import type { PlatformLimits } from '../../platform/limits.js';
+import type { DeploymentSpec, FunctionSpec } from '../../platform/spec.js';
+import type { Store, Table, Write } from '../../platform/store/port.js';
+import { artifactKey, codeDir, unpackCode } from './code.js';
+import type { FacadeInvokeRequest, FacadeInvokeResult, FunctionInfo, LambdaFacade } from './facade.js';
+import {
+  ALIASES,
+  type AliasRecord,
+  aliasKey,
+  configFromSpec,
+  FUNCTIONS,
+  type FunctionRecord,
+  VERSIONS,
+  type VersionConfig,
+  versionKey,
+} from './model.js';
+import { parseFunctionRef } from './names.js';
+import type { EnvironmentManager, InvokeOutcome, RuntimeFunction } from './runtime/types.js';
+import { checkRuntime } from './runtimes.js';
+
+/** A function identifier resolved to what runs. */
+export interface ResolvedFunction {
+  fn: FunctionRecord;
+  config: VersionConfig;
+  /** The qualifier the caller used (alias, version, `$LATEST`), if any. */
+  qualifier?: string;
+  /** `$LATEST` or the version number that runs. */
+  executedVersion: string;
+  /** The ARN as invoked, qualifier included. */
+  invokedArn: string;
+}
+
+/** What a deployment does to Lambda, computed before anything is written. */
+export interface LambdaPlan {
+  writes: Write[];
+  functions: Array<{
+    key: string;
+    name: string;
+    status: 'created' | 'updated' | 'unchanged';
+    codeSize: number;
+    /** The version published by this deployment, if any. */
+    version?: string;
+    latestVersion?: string;
+  }>;
+  /** Functions whose running environments must be swapped after the commit. */
+  changed: string[];
+  /** Functions of the previous deployment that no longer exist. */
+  removed: string[];
+  warnings: string[];
+}
+
+/** Hands accepted Event invocations to the durable async queue. */
+export interface AsyncEnqueuer {
+  enqueue(resolved: ResolvedFunction, payload: Buffer, requestId: string): Promise<void>;
+}
+
+export interface LambdaEngineDeps {
+  store: Store;
+  clock: Clock;
+  dataDir: string;
+  region: string;
+  limits: PlatformLimits;
+  environments: EnvironmentManager;
+}
+
+/** Lambda's state and behaviour. */
+export class LambdaEngine implements LambdaFacade {
+  private readonly functions: Table<FunctionRecord>;
+  private readonly versions: Table<VersionConfig>;
+  private readonly aliases: Table<AliasRecord>;
+  private asyncInvoker: AsyncEnqueuer | undefined;
+
+  constructor(private readonly deps: LambdaEngineDeps) {
+    this.functions = deps.store.table(FUNCTIONS);
+    this.versions = deps.store.table(VERSIONS);
+    this.aliases = deps.store.table(ALIASES);
+  }
+
+  /** Connects the async queue (created after the engine, as it invokes through it). */
+  setAsyncQueue(q: AsyncEnqueuer): void {
+    this.asyncInvoker = q;
+  }
+
+  /** The async queue of Event invocations, once connected. */
+  get asyncQueue(): AsyncEnqueuer | undefined {
+    return this.asyncInvoker;
+  }
+
+  get environments(): EnvironmentManager {
+    return this.deps.environments;
+  }
+
+  // ---- identifiers ---------------------------------------------------------------------------
+
+  /** The ARN of a function by deployed name, with an optional qualifier. */
+  functionArn(functionName: string, qualifier?: string): string {
+    return arn('lambda', this.deps.region, `function:${functionName}${qualifier ? `:${qualifier}` : ''}`);
+  }
+
+  /** A stored function by plain name. */
+  async record(name: string): Promise<FunctionRecord | undefined> {
+    return this.functions.get(name);
+  }
+
+  /** Resolves a name or ARN with its qualifier to the configuration that runs; throws RESOURCE_NOT_FOUND. */
+  async resolve(
+    id: string,
+    explicitQualifier?: string,
+    pick: () => number = Math.random,
+  ): Promise<ResolvedFunction> {
+    const ref = parseFunctionRef(id, explicitQualifier);
+    const fn = await this.functions.get(ref.name);
+    const notFound = () =>
+      new SelflessError(
+        'RESOURCE_NOT_FOUND',
+        `Function not found: ${this.functionArn(ref.name, ref.qualifier)}`,
+      );
+    if (!fn) throw notFound();
+    const q = ref.qualifier;
+    const base = { fn, qualifier: q, invokedArn: this.functionArn(fn.name, q) };
+    if (q === undefined || q === '$LATEST') return { ...base, config: fn.latest, executedVersion: '$LATEST' };
+    if (/^\d+$/.test(q)) {
+      const config = await this.versions.get(versionKey(fn.name, q));
+      if (!config) throw notFound();
+      return { ...base, config, executedVersion: config.version };
+    }
+    const alias = await this.aliases.get(aliasKey(fn.name, q));
+    if (!alias) throw notFound();
+    let version = alias.functionVersion;
+    const weights = Object.entries(alias.additionalVersionWeights ?? {});
+    if (weights.length) {
+      let r = pick();
+      for (const [v, w] of weights) {
+        if (r < w) {
+          version = v;
+          break;
+        }
+        r -= w;
+      }
+    }
+    const config = version === '$LATEST' ? fn.latest : await this.versions.get(versionKey(fn.name, version));
+    if (!config) throw notFound();
+    return { ...base, config, executedVersion: config.version };
+  }
+
+  /** What the EnvironmentManager needs to run a resolved function. */
+  runtimeFunction(r: ResolvedFunction): RuntimeFunction {
+    const c = r.config;
+    return {
+      functionName: r.fn.name,
+      functionArn: this.functionArn(r.fn.name),
+      version: c.version,
+      runtime: c.runtime,
+      handler: c.handler,
+      memorySize: c.memorySize,
+      timeout: c.timeout,
+      environment: c.environment,
+      codeDir: codeDir(this.deps.dataDir, c.codeSha256),
+      layerDirs: [],
+      logGroup: c.logGroup,
+      region: this.deps.region,
+      architecture: c.architecture,
+      reservedConcurrency: r.fn.reservedConcurrency,
+      revision: `${c.configHash}:${c.version}`,
+    };
+  }
+
+  // ---- invoking --------------------------------------------------------------------------------
+
+  /** Invokes a function (facade): sync, async (queued durably) or dry run. */
+  async invoke(req: FacadeInvokeRequest): Promise<FacadeInvokeResult> {
+    const payload = Buffer.isBuffer(req.payload) ? req.payload : Buffer.from(req.payload);
+    const type = req.invocationType ?? 'RequestResponse';
+    const limit =
+      type === 'Event' ? this.deps.limits.maxAsyncPayloadBytes : this.deps.limits.maxSyncPayloadBytes;
+    if (payload.length > limit)
+      throw new SelflessError(
+        'REQUEST_TOO_LARGE',
+        `Request must be smaller than ${limit} bytes for the ${type === 'Event' ? 'InvokeAsync' : 'InvokeFunction'} operation`,
+        { details: { limit, size: payload.length } },
+      );
+    const resolved = await this.resolve(req.functionName, req.qualifier);
+    const requestId = randomUUID();
+    if (type === 'DryRun')
+      return {
+        statusCode: 204,
+        payload: Buffer.alloc(0),
+        requestId,
+        executedVersion: resolved.executedVersion,
+      };
+    if (type === 'Event') {
+      if (resolved.fn.reservedConcurrency === 0) throw disabled();
+      if (!this.asyncInvoker)
+        throw new SelflessError('SERVICE', 'The async queue is not running', { kind: 'system' });
+      await this.asyncInvoker.enqueue(resolved, payload, requestId);
+      return { statusCode: 202, payload: Buffer.alloc(0), requestId };
+    }
+    const outcome = await this.run(resolved, payload, { requestId, clientContext: req.clientContext });
+    return {
+      statusCode: 200,
+      payload: outcome.payload,
+      functionError: outcome.functionError,
+      executedVersion: outcome.executedVersion,
+      logTail: req.logTail ? outcome.logTail : undefined,
+      requestId: outcome.requestId,
+    };
+  }
+
+  /** Runs one invocation of a resolved function in an execution environment. */
+  async run(
+    r: ResolvedFunction,
+    payload: Buffer,
+    opts: { requestId?: string; clientContext?: string } = {},
+  ): Promise<InvokeOutcome> {
+    if (r.fn.reservedConcurrency === 0) throw disabled();
+    return this.deps.environments.invoke(this.runtimeFunction(r), {
+      payload,
+      requestId: opts.requestId,
+      invokedFunctionArn: r.invokedArn,
+      clientContext: opts.clientContext,
+    });
+  }
+
+  /** Looks a function up (facade); undefined when it does not exist. */
+  async getFunction(nameOrArn: string, qualifier?: string): Promise<FunctionInfo | undefined> {
+    try {
+      const r = await this.resolve(nameOrArn, qualifier);
+      return {
+        functionName: r.fn.name,
+        functionArn: this.functionArn(r.fn.name, r.qualifier),
+        runtime: r.config.runtime,
+        handler: r.config.handler,
+        memorySize: r.config.memorySize,
+        timeout: r.config.timeout,
+        version: r.config.version,
+        environment: r.config.environment,
+        service: r.fn.service,
+        stage: r.fn.stage,
+      };
+    } catch (e) {
+      if (e instanceof SelflessError && (e.code === 'RESOURCE_NOT_FOUND' || e.code === 'INVALID_PARAMETER'))
+        return undefined;
+      throw e;
+    }
+  }
+
+  // ---- listing ---------------------------------------------------------------------------------
+
+  /** All functions in name order. */
+  async listFunctions(): Promise<FunctionRecord[]> {
+    return (await this.functions.list()).map((r) => r.value);
+  }
+
+  /** Published versions of a function, oldest first. */
+  async listVersions(name: string): Promise<VersionConfig[]> {
+    return (await this.versions.list({ prefix: `${name}:` })).map((r) => r.value);
+  }
+
+  /** Aliases of a function in name order. */
+  async listAliases(name: string): Promise<AliasRecord[]> {
+    return (await this.aliases.list({ prefix: `${name}:` })).map((r) => r.value);
+  }
+
+  // ---- versions and aliases --------------------------------------------------------------------
+
+  /** Publishes `$LATEST` as a new version unless the newest version already matches it (as AWS does). */
+  async publishVersion(
+    name: string,
+    opts: { description?: string; codeSha256?: string; revisionId?: string } = {},
+  ) {
+    const fn = await this.requireFunction(name);
+    if (opts.codeSha256 && opts.codeSha256 !== fn.latest.codeSha256)
+      throw new SelflessError('INVALID_PARAMETER', 'CodeSHA256 does not match the code of $LATEST.');
+    if (opts.revisionId && opts.revisionId !== fn.latest.revisionId)
+      throw new SelflessError(
+        'PRECONDITION_FAILED',
+        'The Revision Id provided does not match the latest Revision Id.',
+      );
+    const { writes, config } = await this.publishWrites(fn, opts.description);
+    await this.deps.store.batch(writes);
+    return config;
+  }
+
+  private async publishWrites(
+    fn: FunctionRecord,
+    description?: string,
+  ): Promise<{ writes: Write[]; config: VersionConfig; published: boolean }> {
+    if (fn.lastVersion > 0) {
+      const last = await this.versions.get(versionKey(fn.name, fn.lastVersion));
+      if (last && last.configHash === fn.latest.configHash)
+        return { writes: [], config: last, published: false };
+    }
+    const n = fn.lastVersion + 1;
+    const config: VersionConfig = {
+      ...fn.latest,
+      version: String(n),
+      description: description ?? fn.latest.description,
+      revisionId: randomUUID(),
+      lastModified: this.deps.clock.now(),
+    };
+    const updated: FunctionRecord = { ...fn, lastVersion: n };
+    return {
+      writes: [
+        { table: VERSIONS, key: versionKey(fn.name, n), value: config },
+        { table: FUNCTIONS, key: fn.name, value: updated },
+      ],
+      config,
+      published: true,
+    };
+  }
+
+  /** Creates or replaces an alias after validating its versions and weights. */
+  async putAlias(
+    functionName: string,
+    alias: string,
+    input: {
+      functionVersion?: string;
+      description?: string;
+      weights?: Record<string, number>;
+      revisionId?: string;
+    },
+    mode: 'create' | 'update',
+  ): Promise<AliasRecord> {
+    const fn = await this.requireFunction(functionName);
+    if (!/^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/.test(alias) || alias.length > 128)
+      throw new SelflessError('INVALID_PARAMETER', `Invalid alias name: ${alias}`);
+    const existing = await this.aliases.get(aliasKey(fn.name, alias));
+    if (mode === 'create' && existing)
+      throw new SelflessError(
+        'RESOURCE_CONFLICT',
+        `Alias already exists: ${this.functionArn(fn.name, alias)}`,
+      );
+    if (mode === 'update' && !existing)
+      throw new SelflessError('RESOURCE_NOT_FOUND', `Alias not found: ${this.functionArn(fn.name, alias)}`);
+    if (mode === 'update' && input.revisionId && existing && input.revisionId !== existing.revisionId)
+      throw new SelflessError(
+        'PRECONDITION_FAILED',
+        'The Revision Id provided does not match the latest Revision Id.',
+      );
+    const version = input.functionVersion ?? existing?.functionVersion;
+    if (!version) throw new SelflessError('INVALID_PARAMETER', 'FunctionVersion is required.');
+    await this.requireVersion(fn, version);
+    const weights = input.weights ?? (mode === 'update' ? existing?.additionalVersionWeights : undefined);
+    if (weights) {
+      const entries = Object.entries(weights);
+      if (entries.length > 1)
+        throw new SelflessError(
+          'INVALID_PARAMETER',
+          'Number of items in AdditionalVersionWeights cannot be greater than 1',
+        );
+      for (const [v, w] of entries) {
+        if (typeof w !== 'number' || !(w >= 0 && w <= 1))
+          throw new SelflessError(
+            'INVALID_PARAMETER',
+            `1 validation error detected: Value '${w}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]`,
+          );
+        if (v === version)
+          throw new SelflessError(
+            'INVALID_PARAMETER',
+            `Invalid function version ${v}. Function version ${v} is already included in routing configuration.`,
+          );
+        if (v === '$LATEST' || version === '$LATEST')
+          throw new SelflessError('INVALID_PARAMETER', 'RoutingConfig cannot be used with $LATEST.');
+        await this.requireVersion(fn, v);
+      }
+    }
+    const record: AliasRecord = {
+      functionName: fn.name,
+      name: alias,
+      functionVersion: version,
+      description: input.description ?? existing?.description ?? '',
+      ...(weights && Object.keys(weights).length ? { additionalVersionWeights: weights } : {}),
+      revisionId: randomUUID(),
+    };
+    await this.aliases.put(aliasKey(fn.name, alias), record);
+    return record;
+  }
+
+  /** One alias; throws RESOURCE_NOT_FOUND. */
+  async getAlias(functionName: string, alias: string): Promise<AliasRecord> {
+    const fn = await this.requireFunction(functionName);
+    const a = await this.aliases.get(aliasKey(fn.name, alias));
+    if (!a)
+      throw new SelflessError('RESOURCE_NOT_FOUND', `Alias not found: ${this.functionArn(fn.name, alias)}`);
+    return a;
+  }
+
+  /** Deletes an alias (no error when absent, as AWS). */
+  async deleteAlias(functionName: string, alias: string): Promise<void> {
+    const fn = await this.requireFunction(functionName);
+    await this.aliases.delete(aliasKey(fn.name, alias));
+  }
+
+  private async requireFunction(id: string): Promise<FunctionRecord> {
+    const ref = parseFunctionRef(id);
+    const fn = await this.functions.get(ref.name);
+    if (!fn)
+      throw new SelflessError('RESOURCE_NOT_FOUND', `Function not found: ${this.functionArn(ref.name)}`);
+    return fn;
+  }
+
+  private async requireVersion(fn: FunctionRecord, version: string): Promise<void> {
+    if (version === '$LATEST') return;
+    if (!/^\d+$/.test(version) || !(await this.versions.get(versionKey(fn.name, version))))
+      throw new SelflessError(
+        'RESOURCE_NOT_FOUND',
+        `Function not found: ${this.functionArn(fn.name, version)}`,
+      );
+  }
+
+  // ---- deployments -----------------------------------------------------------------------------
+
+  /**
+   * Computes what a deployment does to Lambda and prepares its code (unpacked per sha, which is
+   * harmless if the deployment is then abandoned). Writes nothing to the Store.
+   */
+  async planDeployment(spec: DeploymentSpec, previousFunctions: string[]): Promise<LambdaPlan> {
+    const plan: LambdaPlan = { writes: [], functions: [], changed: [], removed: [], warnings: [] };
+    const now = this.deps.clock.now();
+    const provider = (spec.sections.provider ?? {}) as Record<string, unknown>;
+    for (const f of spec.functions) {
+      const warning = checkRuntime(f.key, f.runtime);
+      if (warning) plan.warnings.push(warning);
+      const blob = artifactKey(f.codeSha256);
+      if (!(await this.deps.store.blobs.has(blob)))
+        throw new SelflessError(
+          'ARTIFACT_MISSING',
+          `The code artifact ${f.codeSha256} of function ${f.key} was not uploaded.`,
+          {
+            where: `functions.${f.key}`,
+            hint: 'Upload every artifact (PUT /_selfless/artifacts/<sha256>) before deploying.',
+          },
+        );
+      await unpackCode(this.deps.dataDir, f.codeSha256, this.deps.store.blobs.path(blob));
+
+      const existing = await this.functions.get(f.name);
+      if (existing && (existing.service !== spec.service || existing.stage !== spec.stage))
+        throw new SelflessError(
+          'FUNCTION_CONFLICT',
+          `Function ${f.name} already belongs to ${existing.service ? `service ${existing.service} stage ${existing.stage}` : 'another deployment'}.`,
+          {
+            where: `functions.${f.key}`,
+            hint: 'Give the function another name, or remove the other service first.',
+          },
+        );
+      const latest = configFromSpec(f, randomUUID(), now);
+      const unchanged = existing !== undefined && existing.latest.configHash === latest.configHash;
+      const record: FunctionRecord = {
+        name: f.name,
+        service: spec.service,
+        stage: spec.stage,
+        key: f.key,
+        latest: unchanged ? existing.latest : latest,
+        lastVersion: existing?.lastVersion ?? 0,
+        reservedConcurrency: f.reservedConcurrency,
+        ...asyncSettings(f),
+        versionFunction: versionFunctionOf(f, provider),
+        extra: f.extra,
+        createdAt: existing?.createdAt ?? now,
+      };
+      let version: string | undefined;
+      if (record.versionFunction) {
+        const pub = await this.publishWrites(record);
+        if (pub.published) {
+          version = pub.config.version;
+          plan.writes.push(pub.writes[0]);
+          record.lastVersion = Number(version);
+        }
+      }
+      plan.writes.push({ table: FUNCTIONS, key: f.name, value: record });
+      const status = !existing ? 'created' : unchanged ? 'unchanged' : 'updated';
+      if (status === 'updated' || (existing && existing.reservedConcurrency !== record.reservedConcurrency))
+        plan.changed.push(f.name);
+      plan.functions.push({
+        key: f.key,
+        name: f.name,
+        status,
+        codeSize: f.codeSize,
+        version,
+        latestVersion: record.lastVersion > 0 ? String(record.lastVersion) : undefined,
+      });
+    }
+    const keep = new Set(spec.functions.map((f) => f.name));
+    for (const name of previousFunctions) {
+      if (keep.has(name)) continue;
+      plan.removed.push(name);
+      plan.writes.push(...(await this.deletionWrites(name)));
+    }
+    return plan;
+  }
+
+  /** After the deployment is committed: swap changed functions' environments, stop removed ones. */
+  async activate(plan: Pick<LambdaPlan, 'changed' | 'removed'>): Promise<void> {
+    for (const name of plan.changed) {
+      const fn = await this.functions.get(name);
+      if (fn) await this.deps.environments.retire(name, `${fn.latest.configHash}:$LATEST`);
+    }
+    for (const name of plan.removed) await this.deps.environments.retire(name);
+  }
+
+  /** The Store writes that delete a function with its versions and aliases. */
+  async deletionWrites(name: string): Promise<Write[]> {
+    const writes: Write[] = [{ table: FUNCTIONS, key: name }];
+    for (const v of await this.versions.list({ prefix: `${name}:` }))
+      writes.push({ table: VERSIONS, key: v.key });
+    for (const a of await this.aliases.list({ prefix: `${name}:` }))
+      writes.push({ table: ALIASES, key: a.key });
+    return writes;
+  }
+}
+
+function disabled(): SelflessError {
+  return new SelflessError('FUNCTION_DISABLED', 'Rate Exceeded.');
+}
+
+function asyncSettings(
+  f: FunctionSpec,
+): Pick<FunctionRecord, 'maximumRetryAttempts' | 'maximumEventAgeInSeconds'> {
+  const extra = f.extra ?? {};
+  const out: Pick<FunctionRecord, 'maximumRetryAttempts' | 'maximumEventAgeInSeconds'> = {};
+  if (typeof extra.maximumRetryAttempts === 'number') out.maximumRetryAttempts = extra.maximumRetryAttempts;
+  if (typeof extra.maximumEventAge === 'number') out.maximumEventAgeInSeconds = extra.maximumEventAge;
+  return out;
+}
+
+function versionFunctionOf(f: FunctionSpec, provider: Record<string, unknown>): boolean {
+  const own = f.extra?.versionFunction;
+  if (typeof own === 'boolean') return own;
+  if (typeof provider.versionFunctions === 'boolean') return provider.versionFunctions;
+  return true;
+}

@@ -1,0 +1,95 @@
+/** Helpers shared by the platform, lambda and deploy integration tests: zips, specs, uploads. */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import yazl from 'yazl';
+import type { DeploymentSpec, FunctionSpec } from '../../src/platform/spec.js';
+
+/** Builds a zip in memory from file name → content (mode 0755 for names in `executable`). */
+export async function zipFiles(files: Record<string, string>, executable: string[] = []): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const [name, content] of Object.entries(files))
+    zip.addBuffer(Buffer.from(content), name, {
+      mtime: new Date(2026, 0, 1),
+      mode: executable.includes(name) ? 0o100755 : 0o100644,
+    });
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const c of zip.outputStream as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A function spec with Lambda's defaults, for code `zip`. */
+export function fnSpec(
+  service: string,
+  stage: string,
+  key: string,
+  zip: Buffer,
+  over: Partial<FunctionSpec> = {},
+): FunctionSpec {
+  const name = over.name ?? `${service}-${stage}-${key}`;
+  return {
+    key,
+    name,
+    runtime: 'nodejs20.x',
+    handler: 'handler.handler',
+    memorySize: 128,
+    timeout: 6,
+    environment: {},
+    architecture: 'x86_64',
+    logGroup: `/aws/lambda/${name}`,
+    codeSha256: sha256(zip),
+    codeSize: zip.length,
+    layers: [],
+    events: [],
+    ...over,
+  };
+}
+
+/** A deployment spec of the given functions. */
+export function serviceSpec(
+  service: string,
+  stage: string,
+  functions: FunctionSpec[],
+  over: Partial<DeploymentSpec> = {},
+): DeploymentSpec {
+  return {
+    service,
+    stage,
+    region: 'us-east-1',
+    functions,
+    resources: [],
+    outputs: {},
+    conditions: {},
+    sections: {},
+    ...over,
+  };
+}
+
+/** Uploads an artifact to the control API. */
+export async function upload(url: string, zip: Buffer): Promise<Response> {
+  return fetch(`${url}/_selfless/artifacts/${sha256(zip)}`, { method: 'PUT', body: zip });
+}
+
+/** Uploads the zips and posts the spec; returns the response. */
+export async function deploy(url: string, spec: DeploymentSpec, zips: Buffer[]): Promise<Response> {
+  for (const z of zips) {
+    const r = await upload(url, z);
+    if (!r.ok) throw new Error(`upload failed: ${r.status} ${await r.text()}`);
+  }
+  return fetch(`${url}/_selfless/deployments`, { method: 'POST', body: JSON.stringify(spec) });
+}
+
+/** A fresh temp dir, removed by the returned cleanup. */
+export function tempDir(prefix = 'selfless-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A response's JSON body, loosely typed for assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: assertions dig freely into response bodies.
+export const json = (r: Response | Promise<Response>): Promise<any> =>
+  Promise.resolve(r).then((x) => x.json());
