@@ -522,6 +522,8 @@ export interface LoadOptions {
   options?: Record<string, string | boolean | string[]>;
   /** Environment for `${env:}` (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** `${sls:instanceId}` (default: Date.now() as a string, one per load). */
+  instanceId?: string;
 }
 
 export interface LoadedService {
