@@ -1,0 +1,84 @@
+/**
+ * The neutral input of the gateway compiler and the OpenAPI generator: the functions with their raw
+ * events and the provider/custom sections, taken either from a deployment spec (platform side) or
+ * from a loaded ServiceConfig (CLI side).
+ */
+import type { DeploymentSpec } from '../../platform/spec.js';
+import { isObj } from './events.js';
+
+type Obj = Record<string, unknown>;
+
+export interface ApiSource {
+  service: string;
+  stage: string;
+  region: string;
+  functions: Array<{ key: string; name: string; events: unknown[] }>;
+  /** `provider.apiGateway` as written. */
+  apiGateway: Obj;
+  /** `provider.httpApi` as written. */
+  httpApi: Obj;
+  /** `custom.documentation` (serverless-aws-documentation). */
+  documentation: Obj;
+  /** `custom.selfless`. */
+  selfless: Obj;
+}
+
+/** Unwraps a typed config section to what was written (`raw`) when it carries one. */
+function rawOf(v: unknown): Obj {
+  if (!isObj(v)) return {};
+  return isObj(v.raw) ? v.raw : v;
+}
+
+function pick(sections: Obj, ...paths: string[]): unknown {
+  for (const p of paths) {
+    if (p in sections) return sections[p];
+    let cur: unknown = sections;
+    for (const part of p.split('.')) cur = isObj(cur) ? cur[part] : undefined;
+    if (cur !== undefined) return cur;
+  }
+  return undefined;
+}
+
+/** The API source of a deployment spec. */
+export function sourceFromSpec(spec: DeploymentSpec): ApiSource {
+  const s = spec.sections ?? {};
+  return {
+    service: spec.service,
+    stage: spec.stage,
+    region: spec.region,
+    functions: spec.functions.map((f) => ({ key: f.key, name: f.name, events: f.events })),
+    apiGateway: rawOf(pick(s, 'provider.apiGateway', 'apiGateway')),
+    httpApi: httpApiOf(pick(s, 'provider.httpApi', 'httpApi')),
+    documentation: rawOf(pick(s, 'custom.documentation', 'documentation')),
+    selfless: rawOf(pick(s, 'custom.selfless', 'selfless')),
+  };
+}
+
+/** The typed httpApi section keeps authorizers/cors normalized at top level; raw keeps them as written. */
+function httpApiOf(v: unknown): Obj {
+  if (!isObj(v)) return {};
+  return isObj(v.raw) ? { ...v, ...v.raw } : v;
+}
+
+/** The pieces of a loaded ServiceConfig the API source needs (kept structural to avoid a hard dependency). */
+export interface ConfigLike {
+  service: string;
+  provider: { stage: string; region: string; apiGateway?: unknown; httpApi?: unknown };
+  functions: Record<string, { key: string; name: string; events: unknown[] }>;
+  custom?: Obj;
+}
+
+/** The API source of a loaded ServiceConfig. */
+export function sourceFromConfig(config: ConfigLike): ApiSource {
+  const custom = config.custom ?? {};
+  return {
+    service: config.service,
+    stage: config.provider.stage,
+    region: config.provider.region,
+    functions: Object.values(config.functions).map((f) => ({ key: f.key, name: f.name, events: f.events })),
+    apiGateway: rawOf(config.provider.apiGateway),
+    httpApi: httpApiOf(config.provider.httpApi),
+    documentation: rawOf(custom.documentation),
+    selfless: rawOf(custom.selfless),
+  };
+}
