@@ -77,7 +77,9 @@ export interface LogSink {
 export type EnvironmentErrorCode =
   | 'TOO_MANY_REQUESTS' // concurrency limit reached → 429 TooManyRequestsException
   | 'FUNCTION_DISABLED' // reservedConcurrency 0 → 429 with Reason ReservedFunctionConcurrentInvocationLimitExceeded
-  | 'RUNTIME_UNAVAILABLE'; // the runtime cannot be started on this machine
+  | 'RUNTIME_UNAVAILABLE' // the runtime cannot be started on this machine
+  | 'REQUEST_TOO_LARGE' // payload over 6 MB → 413 RequestEntityTooLargeException
+  | 'INVALID_PARAMETER'; // e.g. client context over 3583 bytes → 400 InvalidParameterValueException
 
 export interface EnvironmentStats {
   functionName: string;

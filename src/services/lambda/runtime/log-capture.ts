@@ -1,0 +1,145 @@
+/**
+ * Line-by-line capture of an environment's stdout and stderr with bounded memory: partial lines are
+ * capped, and a function writing faster than the budget has its excess lines dropped (and counted)
+ * and its pipes paused for the rest of the window, so a flooding function cannot stall the platform.
+ */
+import type { Readable } from 'node:stream';
+import type { Clock, TimerHandle } from '../../../platform/clock.js';
+
+export interface LogBudget {
+  /** Bytes accepted per window before lines are dropped. */
+  bytesPerWindow: number;
+  windowMs: number;
+  /** A longer partial line is emitted in pieces of this size. */
+  maxLineBytes: number;
+}
+
+export const DEFAULT_LOG_BUDGET: LogBudget = {
+  bytesPerWindow: 8 * 1024 * 1024,
+  windowMs: 1000,
+  maxLineBytes: 256 * 1024,
+};
+
+/** Splits the streams of one process into lines and enforces the shared budget. */
+export class LogCapture {
+  private used = 0;
+  private windowStart: number;
+  private dropped = 0;
+  private paused: Readable[] = [];
+  private resumeTimer?: TimerHandle;
+  private dataSeen = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly budget: LogBudget,
+    private readonly emit: (line: string) => void,
+  ) {
+    this.windowStart = clock.now();
+  }
+
+  /** Starts capturing one stream (stdout or stderr). */
+  attach(stream: Readable): void {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      this.dataSeen++;
+      let text = partial + chunk;
+      partial = '';
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        this.line(text.slice(start, nl), stream);
+        start = nl + 1;
+      }
+      text = start ? text.slice(start) : text;
+      while (text.length >= this.budget.maxLineBytes) {
+        this.line(text.slice(0, this.budget.maxLineBytes), stream);
+        text = text.slice(this.budget.maxLineBytes);
+      }
+      partial = text;
+    });
+    stream.on('end', () => {
+      if (partial) this.line(partial, stream);
+      partial = '';
+    });
+  }
+
+  /** A counter that moves whenever output arrived; used to wait until the pipes are drained. */
+  get activity(): number {
+    return this.dataSeen;
+  }
+
+  /** Reports dropped lines (if any) as one log line and starts a fresh count. */
+  flushDropped(): void {
+    if (this.dropped === 0) return;
+    const n = this.dropped;
+    this.dropped = 0;
+    this.emit(
+      `[selfless] ${n} log line${n === 1 ? '' : 's'} dropped: the function wrote more than ${this.budget.bytesPerWindow} bytes of logs in ${this.budget.windowMs} ms`,
+    );
+  }
+
+  /** Stops timers (the process is gone). */
+  close(): void {
+    this.resumeTimer?.cancel();
+    this.flushDropped();
+  }
+
+  private line(text: string, stream: Readable): void {
+    const now = this.clock.now();
+    if (now - this.windowStart >= this.budget.windowMs) {
+      this.windowStart = now;
+      this.used = 0;
+      this.flushDropped();
+    }
+    this.used += text.length + 1;
+    if (this.used > this.budget.bytesPerWindow) {
+      this.dropped++;
+      this.throttle(stream);
+      return;
+    }
+    this.emit(text.endsWith('\r') ? text.slice(0, -1) : text);
+  }
+
+  /** Backpressure: stop reading until the window ends; the writer blocks on a full pipe. */
+  private throttle(stream: Readable): void {
+    if (this.paused.includes(stream)) return;
+    stream.pause();
+    this.paused.push(stream);
+    if (this.resumeTimer) return;
+    const wait = Math.max(1, this.budget.windowMs - (this.clock.now() - this.windowStart));
+    this.resumeTimer = this.clock.setTimer(() => {
+      this.resumeTimer = undefined;
+      this.windowStart = this.clock.now();
+      this.used = 0;
+      this.flushDropped();
+      const p = this.paused;
+      this.paused = [];
+      for (const s of p) s.resume();
+    }, wait);
+  }
+}
+
+/** Keeps the last `limit` bytes of an invocation's log lines (for X-Amz-Log-Type: Tail). */
+export class LogTail {
+  private lines: string[] = [];
+  private bytes = 0;
+
+  constructor(private readonly limit = 4096) {}
+
+  /** Adds one line. */
+  push(line: string): void {
+    this.lines.push(line);
+    this.bytes += Buffer.byteLength(line) + 1;
+    while (this.lines.length > 1 && this.bytes - (Buffer.byteLength(this.lines[0]) + 1) >= this.limit) {
+      this.bytes -= Buffer.byteLength(this.lines.shift() as string) + 1;
+    }
+  }
+
+  /** The last `limit` bytes, newline-terminated lines. */
+  text(): string {
+    const all = Buffer.from(this.lines.map((l) => `${l}\n`).join(''));
+    return all.length <= this.limit ? all.toString() : all.subarray(all.length - this.limit).toString();
+  }
+}

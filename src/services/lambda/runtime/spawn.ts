@@ -1,0 +1,82 @@
+/**
+ * Starting runtime processes: our node and python bootstraps (on the fast channel or the Runtime
+ * API) and `provided.*` bootstrap executables. Each process leads its own process group so the
+ * whole tree can be killed, and gets only the environment it is given.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { PYTHON_BIN, type RuntimeFamily, runtimeDir } from './runtimes.js';
+
+export interface RuntimeProcess {
+  family: RuntimeFamily;
+  child: ChildProcess;
+  /** fd 3 of the child, present on the fast channel. */
+  socket?: Socket;
+  /** performance.now() at spawn. */
+  spawnedAt: number;
+}
+
+/** The minimal environment of a pre-started process before it is given a function. */
+export function poolEnvironment(): Record<string, string> {
+  return { PATH: '/usr/local/bin:/usr/bin/:/bin', LANG: 'en_US.UTF-8', TZ: ':UTC' };
+}
+
+/** Starts our bootstrap for node or python. */
+export function spawnBootstrap(
+  family: 'node' | 'python',
+  opts: { fast: boolean; env: Record<string, string>; cwd: string },
+): RuntimeProcess {
+  const dir = runtimeDir(family);
+  const fdArgs = opts.fast ? ['--fd=3'] : [];
+  const [cmd, args] =
+    family === 'node'
+      ? [process.execPath, [join(dir, 'index.mjs'), ...fdArgs]]
+      : [PYTHON_BIN, ['-u', join(dir, 'bootstrap.py'), ...fdArgs]];
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: opts.fast ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const socket = opts.fast ? (child.stdio[3] as Socket) : undefined;
+  return { family, child, socket, spawnedAt: performance.now() };
+}
+
+/** Finds a provided.* bootstrap as Lambda does: the code dir first, then layers (/opt). */
+export function findProvidedBootstrap(codeDir: string, layerDirs: string[]): string | { error: string } {
+  const candidates = [
+    join(codeDir, 'bootstrap'),
+    ...[...layerDirs].reverse().map((d) => join(d, 'bootstrap')),
+  ];
+  for (const c of candidates) {
+    try {
+      if (!statSync(c).isFile()) continue;
+    } catch {
+      continue;
+    }
+    try {
+      accessSync(c, constants.X_OK);
+    } catch {
+      return { error: `fork/exec ${c}: permission denied` };
+    }
+    return c;
+  }
+  return { error: `Couldn't find valid bootstrap(s): [${candidates.join(' ')}]` };
+}
+
+/** Starts a provided.* bootstrap executable on the Runtime API. */
+export function spawnProvided(
+  bootstrap: string,
+  opts: { env: Record<string, string>; cwd: string },
+): RuntimeProcess {
+  const child = spawn(bootstrap, [], {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  return { family: 'provided', child, spawnedAt: performance.now() };
+}
