@@ -20,6 +20,7 @@ import type { Deployments } from './deployments.js';
 import { isSelflessError, SelflessError } from './errors.js';
 import { readBody, sendJson } from './http.js';
 import type { PlatformLimits } from './limits.js';
+import type { ServicePlugin } from './service.js';
 
 /** A deployed service as `info` shows it. */
 export interface ServiceInfo {
@@ -37,6 +38,8 @@ export interface ServiceInfo {
     latestVersion?: string;
   }>;
   outputs: Record<string, unknown>;
+  /** Sections contributed by the service plugins (`endpoints`, ...), in registry order. */
+  sections: Record<string, string | string[]>;
 }
 
 export interface ControlDeps {
@@ -47,6 +50,7 @@ export interface ControlDeps {
   version: string;
   startedAt: number;
   services: string[];
+  plugins: ServicePlugin[];
   blobStream(key: string): NodeJS.ReadableStream | undefined;
 }
 
@@ -198,10 +202,14 @@ async function serviceInfo(
       latestVersion: fn && fn.lastVersion > 0 ? String(fn.lastVersion) : undefined,
     });
   }
+  const sections: Record<string, string | string[]> = {};
+  for (const p of d.plugins)
+    if (p.serviceOutputs) Object.assign(sections, await p.serviceOutputs(service, stage));
   return {
     service,
     stage,
     region: rec.region,
+    sections,
     stack: `${service}-${stage}`,
     timestamp: rec.timestamp,
     functions,

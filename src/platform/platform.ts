@@ -102,6 +102,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         version: VERSION,
         startedAt,
         services: plugins.map((p) => p.name),
+        plugins,
         blobStream: (key) => store.blobs.stream(key),
       }),
     routes: () => routes,

@@ -97,4 +97,9 @@ export interface ServicePlugin {
   wireEvents?(ctx: DeployContext): Promise<void>;
   /** Removes everything the plugin wired for a service and stage. */
   unwireEvents?(service: string, stage: string): Promise<void>;
+  /**
+   * Sections that `deploy` and `info` print for a service and stage, in the Serverless layout
+   * (e.g. `{ endpoints: ['GET - http://127.0.0.1:3000/dev/hello'] }`).
+   */
+  serviceOutputs?(service: string, stage: string): Promise<Record<string, string | string[]>>;
 }

@@ -1,12 +1,32 @@
-/** `selfless info` (placeholder until the platform lands): display information about the service. */
+/** `selfless info`: the deployed service in the Serverless layout (service, stage, region, stack, sections, functions). */
 import type { Command } from 'commander';
+import { PlatformClient } from '../../framework/client.js';
+import type { ServiceInfo } from '../../platform/control.js';
 import { addServiceOptions } from '../options.js';
 import type { CliIo } from '../output.js';
-import { placeholderAction } from '../placeholder.js';
-import { readsService } from '../service.js';
+import { loadServiceFor, readsService } from '../service.js';
+import { formatSize } from './package.js';
 
-/** Registers `info` with the Serverless flags. */
-export function register(program: Command, _io: CliIo): void {
+/**
+ * The service-output sections Serverless prints after deploy and in info: plugin sections
+ * (`endpoints`, ...) then `functions:` (with artifact sizes after a deploy).
+ */
+export function serviceOutputs(info: ServiceInfo, gray: (s: string) => string, withSizes: boolean): string[] {
+  const lines: string[] = [];
+  const section = (name: string, value: string | string[]) => {
+    if (typeof value === 'string') lines.push(`${gray(`${name}:`)} ${value}`);
+    else if (value.length) lines.push(gray(`${name}:`), ...value.map((v) => `  ${v}`));
+  };
+  for (const [name, value] of Object.entries(info.sections ?? {})) section(name, value);
+  section(
+    'functions',
+    info.functions.map((f) => `${f.key}: ${f.name}${withSizes ? ` (${formatSize(f.codeSize)})` : ''}`),
+  );
+  return lines;
+}
+
+/** Registers `info`. */
+export function register(program: Command, io: CliIo): void {
   const cmd = program
     .command('info')
     .description('Display information about the service')
@@ -14,5 +34,18 @@ export function register(program: Command, _io: CliIo): void {
     .option('--aws-profile <profile>', 'AWS profile to use with the command');
   addServiceOptions(cmd);
   readsService(cmd);
-  placeholderAction(cmd, 'info');
+  cmd.action(async (_opts: unknown, command: Command) => {
+    const { config } = await loadServiceFor(command, io);
+    const info = await new PlatformClient().info(config.service, config.provider.stage);
+    const gray = io.outColors.gray;
+    io.result(
+      [
+        `${gray('service:')} ${info.service}`,
+        `${gray('stage:')} ${info.stage}`,
+        `${gray('region:')} ${info.region}`,
+        `${gray('stack:')} ${info.stack}`,
+        ...serviceOutputs(info, gray, false),
+      ].join('\n'),
+    );
+  });
 }

@@ -1,17 +1,26 @@
-/** `selfless remove` (placeholder until the platform lands): remove the deployed service. */
+/** `selfless remove`: removes the deployed service and stage from the platform. */
 import type { Command } from 'commander';
+import { PlatformClient } from '../../framework/client.js';
 import { addServiceOptions } from '../options.js';
 import type { CliIo } from '../output.js';
-import { placeholderAction } from '../placeholder.js';
-import { readsService } from '../service.js';
+import { loadServiceFor, readsService } from '../service.js';
 
-/** Registers `remove` with the Serverless flags. */
-export function register(program: Command, _io: CliIo): void {
+/** Registers `remove`. */
+export function register(program: Command, io: CliIo): void {
   const cmd = program
     .command('remove')
     .description('Remove the deployed service')
     .option('--aws-profile <profile>', 'AWS profile to use with the command');
   addServiceOptions(cmd);
   readsService(cmd);
-  placeholderAction(cmd, 'remove');
+  cmd.action(async (_opts: unknown, command: Command) => {
+    const started = Date.now();
+    const { config } = await loadServiceFor(command, io);
+    const { service } = config;
+    const { stage, region } = config.provider;
+    io.notice(`Removing ${service} from stage ${stage} (${region})`);
+    await new PlatformClient().remove(service, stage);
+    io.notice('');
+    io.success(`Service ${service} has been successfully removed${io.elapsed(started)}`);
+  });
 }
