@@ -1,0 +1,182 @@
+/**
+ * Durable delivery to targets (Lambda functions invoked asynchronously, SQS queues, SNS topics), as
+ * EventBridge, S3 notifications and schedules do it: an accepted event is queued in the Store before
+ * the caller is answered, delivered by a worker, retried with backoff when the target fails, and
+ * dropped (with a log line) once it is older than its maximum age or out of attempts.
+ */
+import type { Clock, TimerHandle } from '../../platform/clock.js';
+import { SelflessError } from '../../platform/errors.js';
+import type { Logger, PlatformContext } from '../../platform/service.js';
+import type { DurableQueue } from '../../platform/store/port.js';
+import type { LambdaFacade } from '../lambda/facade.js';
+
+/** One payload on its way to one target. */
+export interface Delivery {
+  /** Target ARN: `arn:aws:lambda:…:function:name`, `arn:aws:sqs:…:queue`, `arn:aws:sns:…:topic`. */
+  arn: string;
+  payload: string;
+  /** Who sent it, for log lines (`rule my-rule`, `bucket photos`). */
+  origin: string;
+  /** ms since the epoch when the event was accepted. */
+  acceptedAt: number;
+  /** Give up after this age (EventBridge's default is 24 h). */
+  maxAgeMs?: number;
+  /** Give up after this many failed attempts (EventBridge's default is 185). */
+  maxAttempts?: number;
+  /** SQS FIFO targets: the message group. */
+  messageGroupId?: string;
+  /** SNS targets: the subject. */
+  subject?: string;
+}
+
+/** The SQS facade as delivery uses it. */
+export interface SqsSender {
+  sendMessage(queue: string, input: { body: string; groupId?: string; dedupId?: string }): Promise<unknown>;
+}
+
+/** The SNS facade as delivery uses it. */
+export interface SnsPublisher {
+  publish(input: { topicArn: string; message: string; subject?: string }): Promise<unknown>;
+}
+
+const DAY = 86_400_000;
+
+/** Sends one payload to its target once; throws when the target refuses it. */
+export async function deliverOnce(ctx: Pick<PlatformContext, 'service'>, d: Delivery): Promise<void> {
+  const service = d.arn.split(':')[2];
+  if (service === 'lambda') {
+    await ctx
+      .service<LambdaFacade>('lambda')
+      .invoke({ functionName: d.arn, payload: d.payload, invocationType: 'Event' });
+    return;
+  }
+  if (service === 'sqs') {
+    const name = d.arn.split(':').slice(5).join(':');
+    await ctx.service<SqsSender>('sqs').sendMessage(d.arn, {
+      body: d.payload,
+      ...(name.endsWith('.fifo') ? { groupId: d.messageGroupId ?? 'default', dedupId: undefined } : {}),
+    });
+    return;
+  }
+  if (service === 'sns') {
+    await ctx
+      .service<SnsPublisher>('sns')
+      .publish({ topicArn: d.arn, message: d.payload, subject: d.subject });
+    return;
+  }
+  throw new SelflessError('UNSUPPORTED_TARGET', `Targets of type ${service} are not supported: ${d.arn}`);
+}
+
+/** A durable queue of deliveries plus the worker that drains it. */
+export class DeliveryWorker {
+  private timer?: TimerHandle;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private draining = false;
+  private again = false;
+  private stopped = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly queue: DurableQueue<Delivery>,
+    private readonly ctx: Pick<PlatformContext, 'service'>,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts draining what a previous run left in the queue. */
+  start(): void {
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  /** Queues deliveries durably (an `id` makes the enqueue idempotent) and wakes the worker. */
+  async enqueue(items: Array<{ delivery: Delivery; id?: string }>): Promise<void> {
+    for (const { delivery, id } of items) await this.queue.enqueue(delivery, { id, availableAt: 0 });
+    if (items.length) this.kick();
+  }
+
+  /** Resolves once the queue has nothing available now (tests, benchmarks). */
+  async settled(): Promise<void> {
+    const next = await this.queue.nextAvailableAt();
+    if (!this.draining && (next === undefined || next > this.clock.now())) return;
+    await new Promise<void>((r) => this.idle.push(r));
+  }
+
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    setImmediate(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    try {
+      do {
+        this.again = false;
+        for (;;) {
+          const now = this.clock.now();
+          const batch = await this.queue.claim(now, 60_000, 16);
+          if (batch.length === 0) break;
+          await Promise.all(batch.map((item) => this.attempt(item.id, item.item, item.attempts)));
+        }
+      } while (this.again && !this.stopped);
+    } catch (e) {
+      this.log.error(`delivery worker: ${(e as Error).message}`);
+    } finally {
+      this.draining = false;
+    }
+    await this.arm();
+    const waiting = this.idle.splice(0);
+    for (const w of waiting) w();
+  }
+
+  private async attempt(id: string, d: Delivery, attempts: number): Promise<void> {
+    try {
+      await deliverOnce(this.ctx, d);
+      await this.queue.ack(id);
+    } catch (e) {
+      const failures = attempts + 1;
+      const age = this.clock.now() - d.acceptedAt;
+      const maxAge = d.maxAgeMs ?? DAY;
+      const maxAttempts = d.maxAttempts ?? 185;
+      if (failures >= maxAttempts || age >= maxAge) {
+        this.log.warn(
+          `dropped an event from ${d.origin} to ${d.arn} after ${failures} attempts: ${(e as Error).message}`,
+        );
+        await this.queue.ack(id);
+        return;
+      }
+      // Exponential backoff from 1 s up to 5 min, as EventBridge spaces its retries.
+      const delay = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
+      this.log.debug(
+        `delivery from ${d.origin} to ${d.arn} failed (${(e as Error).message}); retrying in ${delay} ms`,
+      );
+      await this.queue.retry(id, this.clock.now() + delay);
+    }
+  }
+
+  private async arm(): Promise<void> {
+    if (this.stopped) return;
+    const next = await this.queue.nextAvailableAt();
+    if (next === undefined) return;
+    if (this.timer && this.timerAt <= next) return;
+    this.timer?.cancel();
+    this.timerAt = next;
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.kick();
+      },
+      Math.max(0, next - this.clock.now()),
+    );
+  }
+}

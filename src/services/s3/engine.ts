@@ -1,0 +1,625 @@
+/**
+ * The S3 engine: buckets, objects, multipart uploads and notification settings. Object bytes are
+ * blobs written through a temp file and renamed into place, streamed in and out (never held in
+ * memory); metadata lives in Store tables. A new object becomes visible only when its metadata
+ * record is written, after the bytes are complete and verified, so a failed or aborted upload
+ * leaves nothing behind.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Clock } from '../../platform/clock.js';
+import { isSelflessError } from '../../platform/errors.js';
+import type { Store, Table } from '../../platform/store/port.js';
+import { type ChecksumAlgorithm, DigestStream } from './checksums.js';
+import { s3Errors, validateBucketName, validateKey } from './errors.js';
+import type {
+  BucketRecord,
+  NotificationTarget,
+  ObjectEvent,
+  ObjectRecord,
+  PartRecord,
+  UploadRecord,
+} from './model.js';
+
+const MAX_SINGLE_PUT = 5 * 1024 ** 3;
+const MIN_PART = 5 * 1024 * 1024;
+
+/** Where an event came from, for the notification record. */
+export interface RequestInfo {
+  sourceIp: string;
+  requestId: string;
+  hostId: string;
+}
+
+/** What to store with a new object besides its bytes. */
+export interface ObjectAttributes {
+  contentType?: string;
+  headers?: Record<string, string>;
+  metadata?: Record<string, string>;
+  storageClass?: string;
+}
+
+export interface PutOptions extends ObjectAttributes {
+  /** The declared (decoded) length; a different byte count fails with IncompleteBody. */
+  contentLength?: number;
+  /** Base64 Content-MD5 to verify. */
+  contentMd5?: string;
+  /** The flexible checksum to compute; `expected` may be known only after the body (trailers). */
+  checksum?: { algorithm: ChecksumAlgorithm; expected?: () => string | undefined };
+  /** `If-None-Match: *`: fail when the key exists. */
+  ifNoneMatch?: string;
+  /** `ObjectCreated:Put` (default) or `ObjectCreated:Post`. */
+  eventName?: string;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  delimiter?: string;
+  /** Exclusive: list keys after this one. */
+  after?: string;
+  maxKeys?: number;
+}
+
+export interface ListResult {
+  contents: ObjectRecord[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned, for the next page. */
+  lastReturned?: string;
+}
+
+/** Sequencers order events per key, as hex strings that sort by time. */
+class Sequencer {
+  private last = 0n;
+  next(now: number): string {
+    let v = BigInt(now) * 65536n;
+    if (v <= this.last) v = this.last + 1n;
+    this.last = v;
+    return v.toString(16).toUpperCase().padStart(18, '0');
+  }
+}
+
+/** Serializes async work per key (metadata swaps of one object). */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const result = prev.then(fn, fn);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export class S3Engine {
+  private readonly buckets: Table<BucketRecord>;
+  private readonly objects: Table<ObjectRecord>;
+  private readonly uploads: Table<UploadRecord>;
+  private readonly parts: Table<PartRecord>;
+  private readonly sequencer = new Sequencer();
+  private readonly mutex = new KeyedMutex();
+  /** Known bucket names, for claiming unsigned path-style requests synchronously. */
+  readonly bucketNames = new Set<string>();
+  private listeners: Array<(e: ObjectEvent, notifications: NotificationTarget[]) => Promise<void> | void> =
+    [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly region: string,
+  ) {
+    this.buckets = store.table('s3.buckets');
+    this.objects = store.table('s3.objects');
+    this.uploads = store.table('s3.uploads');
+    this.parts = store.table('s3.parts');
+  }
+
+  /** Loads the bucket name cache. */
+  async start(): Promise<void> {
+    for (const b of await this.buckets.list()) this.bucketNames.add(b.key);
+  }
+
+  /** Subscribes to object events (with the bucket's notification targets at that moment). */
+  onEvent(fn: (e: ObjectEvent, notifications: NotificationTarget[]) => Promise<void> | void): void {
+    this.listeners.push(fn);
+  }
+
+  private now(): number {
+    return this.clock.now();
+  }
+
+  /** Reports an event; listeners queue notifications durably before the request is answered. */
+  private async emit(
+    bucket: BucketRecord,
+    e: Omit<ObjectEvent, 'sequencer' | 'time' | 'bucket'>,
+  ): Promise<void> {
+    const time = this.now();
+    const event: ObjectEvent = { ...e, bucket: bucket.name, time, sequencer: this.sequencer.next(time) };
+    // The bucket record read at the start of the request may predate a notification change; re-read it.
+    const current = (await this.buckets.get(bucket.name)) ?? bucket;
+    for (const l of this.listeners) await l(event, current.notifications);
+  }
+
+  // ---- buckets ----
+
+  /** Creates a bucket; false when it already existed (the caller decides between 200 and 409). */
+  async createBucket(name: string, opts: { region?: string; owner?: string } = {}): Promise<boolean> {
+    validateBucketName(name);
+    return this.mutex.run(`bucket:${name}`, async () => {
+      if (await this.buckets.get(name)) return false;
+      await this.buckets.put(name, {
+        name,
+        createdAt: this.now(),
+        region: opts.region ?? this.region,
+        notifications: [],
+        owner: opts.owner,
+      });
+      this.bucketNames.add(name);
+      return true;
+    });
+  }
+
+  /** The bucket, or NoSuchBucket. */
+  async bucket(name: string): Promise<BucketRecord> {
+    const b = await this.buckets.get(name);
+    if (!b) throw s3Errors.noSuchBucket(name);
+    return b;
+  }
+
+  async listBuckets(): Promise<BucketRecord[]> {
+    return (await this.buckets.list()).map((r) => r.value);
+  }
+
+  /** Deletes an empty bucket; BucketNotEmpty otherwise. Open multipart uploads are aborted. */
+  async deleteBucket(name: string, opts: { force?: boolean } = {}): Promise<void> {
+    await this.bucket(name);
+    const first = await this.list(name, { maxKeys: 1 });
+    if (first.contents.length > 0) {
+      if (!opts.force) throw s3Errors.bucketNotEmpty(name);
+      for (;;) {
+        const page = await this.list(name, { maxKeys: 1000 });
+        if (page.contents.length === 0) break;
+        for (const o of page.contents) await this.deleteObject(name, o.key, undefined, { quiet: true });
+      }
+    }
+    for (const u of await this.listUploads(name)) await this.abortUpload(name, u.key, u.uploadId);
+    await this.buckets.delete(name);
+    this.bucketNames.delete(name);
+  }
+
+  /** Replaces the bucket's notification targets. */
+  async setNotifications(name: string, targets: NotificationTarget[]): Promise<void> {
+    await this.mutex.run(`bucket:${name}`, async () => {
+      const b = await this.bucket(name);
+      await this.buckets.put(name, { ...b, notifications: targets });
+    });
+  }
+
+  // ---- objects ----
+
+  private objectKey(bucket: string, key: string): string {
+    return `${bucket}/${key}`;
+  }
+
+  /** The object's metadata, or NoSuchKey. */
+  async head(bucket: string, key: string): Promise<ObjectRecord> {
+    await this.bucket(bucket);
+    const o = await this.objects.get(this.objectKey(bucket, key));
+    if (!o) throw s3Errors.noSuchKey(key);
+    return o;
+  }
+
+  /** A stream of the object's bytes (optionally a byte range, inclusive). */
+  openObject(o: ObjectRecord, range?: { start: number; end: number }): NodeJS.ReadableStream {
+    if (o.size === 0) return Readable.from([]);
+    const s = this.store.blobs.stream(o.blob, range);
+    if (!s) throw s3Errors.internal(`the bytes of ${o.key} are missing from the data dir`);
+    return s;
+  }
+
+  /** Streams a body into a new blob, verifying length and digests; removes the blob on any failure. */
+  private async writeBlob(
+    body: NodeJS.ReadableStream,
+    opts: Pick<PutOptions, 'contentLength' | 'contentMd5' | 'checksum'>,
+  ): Promise<{ blob: string; size: number; md5: string; checksum?: { algorithm: string; value: string } }> {
+    const blob = `s3/${randomUUID()}`;
+    const digest = new DigestStream(opts.checksum?.algorithm);
+    try {
+      await Promise.all([pipeline(body, digest), this.store.blobs.put(blob, digest)]);
+    } catch (e) {
+      await this.store.blobs.delete(blob);
+      if (isSelflessError(e)) throw e;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOSPC' || err.code === 'EDQUOT')
+        throw s3Errors.internal('the platform data dir is out of disk space; the upload was discarded');
+      if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.message === 'aborted')
+        throw s3Errors.incompleteBody();
+      throw e;
+    }
+    const fail = async (e: Error) => {
+      await this.store.blobs.delete(blob);
+      throw e;
+    };
+    if (opts.contentLength !== undefined && digest.size !== opts.contentLength)
+      await fail(s3Errors.incompleteBody());
+    if (opts.contentMd5 !== undefined) {
+      const calculated = Buffer.from(digest.md5HexDigest, 'hex').toString('base64');
+      if (calculated !== opts.contentMd5) await fail(s3Errors.badDigest(opts.contentMd5, calculated));
+    }
+    let checksum: { algorithm: string; value: string } | undefined;
+    if (opts.checksum) {
+      const expected = opts.checksum.expected?.();
+      const actual = digest.checksum;
+      if (expected !== undefined && actual !== undefined && expected !== actual)
+        await fail(s3Errors.badChecksum(opts.checksum.algorithm));
+      const value = actual ?? expected;
+      if (value) checksum = { algorithm: opts.checksum.algorithm, value };
+    }
+    return { blob, size: digest.size, md5: digest.md5HexDigest, checksum };
+  }
+
+  /** Makes a written blob the current object under key, replacing (and deleting) the previous one. */
+  private async commit(
+    bucket: BucketRecord,
+    record: ObjectRecord,
+    opts: { ifNoneMatch?: string } = {},
+  ): Promise<void> {
+    const id = this.objectKey(bucket.name, record.key);
+    const previous = await this.mutex
+      .run(id, async () => {
+        if (!(await this.buckets.get(bucket.name))) throw s3Errors.noSuchBucket(bucket.name);
+        const old = await this.objects.get(id);
+        if (opts.ifNoneMatch === '*' && old) throw s3Errors.preconditionFailed('If-None-Match');
+        await this.objects.put(id, record);
+        return old;
+      })
+      .catch(async (e) => {
+        await this.store.blobs.delete(record.blob);
+        throw e;
+      });
+    if (previous && previous.blob !== record.blob) await this.store.blobs.delete(previous.blob);
+  }
+
+  private wholeSeconds(ms: number): number {
+    return Math.floor(ms / 1000) * 1000;
+  }
+
+  /** Stores an object from a stream (PutObject / POST upload). */
+  async putObject(
+    bucketName: string,
+    key: string,
+    body: NodeJS.ReadableStream,
+    opts: PutOptions,
+    info: RequestInfo,
+  ): Promise<ObjectRecord> {
+    const bucket = await this.bucket(bucketName);
+    validateKey(key);
+    if (opts.contentLength !== undefined && opts.contentLength > MAX_SINGLE_PUT)
+      throw s3Errors.entityTooLarge(opts.contentLength);
+    if (opts.ifNoneMatch !== undefined && opts.ifNoneMatch !== '*')
+      throw s3Errors.notImplemented('If-None-Match');
+    if (opts.ifNoneMatch === '*' && (await this.objects.get(this.objectKey(bucketName, key))))
+      throw s3Errors.preconditionFailed('If-None-Match');
+    const written = await this.writeBlob(body, opts);
+    const record: ObjectRecord = {
+      key,
+      blob: written.blob,
+      size: written.size,
+      etag: written.md5,
+      lastModified: this.wholeSeconds(this.now()),
+      contentType: opts.contentType || 'binary/octet-stream',
+      headers: opts.headers ?? {},
+      metadata: opts.metadata ?? {},
+      storageClass: opts.storageClass ?? 'STANDARD',
+      checksum: written.checksum,
+    };
+    await this.commit(bucket, record, { ifNoneMatch: opts.ifNoneMatch });
+    await this.emit(bucket, {
+      eventName: opts.eventName ?? 'ObjectCreated:Put',
+      key,
+      size: record.size,
+      etag: record.etag,
+      ...info,
+    });
+    return record;
+  }
+
+  /** Copies an object (CopyObject); `replace` carries new attributes for metadata-directive REPLACE. */
+  async copyObject(
+    src: { bucket: string; key: string },
+    dst: { bucket: string; key: string },
+    opts: { replace?: ObjectAttributes; storageClass?: string },
+    info: RequestInfo,
+  ): Promise<ObjectRecord> {
+    const source = await this.head(src.bucket, src.key).catch((e) => {
+      throw e;
+    });
+    const bucket = await this.bucket(dst.bucket);
+    validateKey(dst.key);
+    if (src.bucket === dst.bucket && src.key === dst.key && !opts.replace && !opts.storageClass)
+      throw s3Errors.invalidRequest(
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    const blob = `s3/${randomUUID()}`;
+    try {
+      await this.store.blobs.put(blob, this.openObject(source));
+    } catch (e) {
+      await this.store.blobs.delete(blob);
+      throw s3Errors.internal(`copying failed: ${(e as Error).message}`);
+    }
+    const record: ObjectRecord = {
+      ...source,
+      key: dst.key,
+      blob,
+      lastModified: this.wholeSeconds(this.now()),
+      storageClass: opts.storageClass ?? source.storageClass,
+      ...(opts.replace
+        ? {
+            contentType: opts.replace.contentType || 'binary/octet-stream',
+            headers: opts.replace.headers ?? {},
+            metadata: opts.replace.metadata ?? {},
+          }
+        : {}),
+    };
+    await this.commit(bucket, record);
+    await this.emit(bucket, {
+      eventName: 'ObjectCreated:Copy',
+      key: dst.key,
+      size: record.size,
+      etag: record.etag,
+      ...info,
+    });
+    return record;
+  }
+
+  /** Deletes an object (no error when it does not exist, as S3 answers 204 either way). */
+  async deleteObject(
+    bucketName: string,
+    key: string,
+    info?: RequestInfo,
+    opts: { quiet?: boolean } = {},
+  ): Promise<boolean> {
+    const bucket = await this.bucket(bucketName);
+    const id = this.objectKey(bucketName, key);
+    const old = await this.mutex.run(id, async () => {
+      const o = await this.objects.get(id);
+      if (o) await this.objects.delete(id);
+      return o;
+    });
+    if (!old) return false;
+    await this.store.blobs.delete(old.blob);
+    if (!opts.quiet && info) await this.emit(bucket, { eventName: 'ObjectRemoved:Delete', key, ...info });
+    return true;
+  }
+
+  /** Lists keys in UTF-8 binary order, rolling keys up to common prefixes at the delimiter. */
+  async list(bucketName: string, opts: ListOptions = {}): Promise<ListResult> {
+    await this.bucket(bucketName);
+    const base = `${bucketName}/`;
+    const prefix = opts.prefix ?? '';
+    const maxKeys = opts.maxKeys ?? 1000;
+    const result: ListResult = { contents: [], commonPrefixes: [], isTruncated: false };
+    if (maxKeys === 0) return result;
+    // Start just before the prefix (or after the marker, whichever is later).
+    let after: string;
+    let includeExact = false;
+    if (opts.after !== undefined && opts.after >= prefix) after = base + opts.after;
+    else {
+      after = base + prefix;
+      includeExact = prefix !== '';
+    }
+    const take = (key: string, value?: ObjectRecord): boolean => {
+      if (result.contents.length + result.commonPrefixes.length >= maxKeys) {
+        result.isTruncated = true;
+        return false;
+      }
+      if (value) result.contents.push(value);
+      else result.commonPrefixes.push(key);
+      result.lastReturned = key;
+      return true;
+    };
+    if (includeExact) {
+      const exact = await this.objects.get(base + prefix);
+      if (exact && !take(exact.key, exact)) return result;
+    }
+    for (;;) {
+      // The store's own prefix bound stops at U+FFFF; scanning by `after` and checking the prefix here
+      // keeps keys with characters beyond it (emoji) in the listing.
+      const page = await this.objects.list({ after, limit: 500 });
+      if (page.length === 0) return result;
+      for (const row of page) {
+        if (!row.key.startsWith(base + prefix)) return result;
+        const key = row.key.slice(base.length);
+        after = row.key;
+        if (opts.delimiter) {
+          const at = key.indexOf(opts.delimiter, prefix.length);
+          if (at >= 0) {
+            const cp = key.slice(0, at + opts.delimiter.length);
+            // A marker equal to a common prefix (the last page ended on it) skips the whole prefix.
+            if (!(opts.after !== undefined && cp <= opts.after) && !take(cp)) return result;
+            // Skip everything else under this common prefix.
+            after = `${base}${cp}\u{10FFFF}`;
+            break;
+          }
+        }
+        if (!take(key, row.value)) return result;
+      }
+    }
+  }
+
+  // ---- multipart ----
+
+  /** Starts a multipart upload; returns its id. */
+  async createUpload(bucketName: string, key: string, attrs: ObjectAttributes): Promise<UploadRecord> {
+    await this.bucket(bucketName);
+    validateKey(key);
+    const uploadId = randomBytes(32).toString('base64url');
+    const upload: UploadRecord = {
+      uploadId,
+      bucket: bucketName,
+      key,
+      initiated: this.now(),
+      contentType: attrs.contentType || 'binary/octet-stream',
+      headers: attrs.headers ?? {},
+      metadata: attrs.metadata ?? {},
+      storageClass: attrs.storageClass ?? 'STANDARD',
+    };
+    await this.uploads.put(uploadId, upload);
+    return upload;
+  }
+
+  private async upload(bucket: string, key: string, uploadId: string): Promise<UploadRecord> {
+    await this.bucket(bucket);
+    const u = await this.uploads.get(uploadId);
+    if (!u || u.bucket !== bucket || u.key !== key) throw s3Errors.noSuchUpload(uploadId);
+    return u;
+  }
+
+  private partKey(uploadId: string, n: number): string {
+    return `${uploadId}/${String(n).padStart(5, '0')}`;
+  }
+
+  /** Stores one part (replacing a previous part with the same number). */
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: NodeJS.ReadableStream,
+    opts: Pick<PutOptions, 'contentLength' | 'contentMd5' | 'checksum'>,
+  ): Promise<PartRecord> {
+    if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000)
+      throw s3Errors.invalidArgument(
+        'Part number must be an integer between 1 and 10000, inclusive',
+        'partNumber',
+        String(partNumber),
+      );
+    await this.upload(bucket, key, uploadId);
+    const written = await this.writeBlob(body, opts);
+    const part: PartRecord = {
+      partNumber,
+      etag: written.md5,
+      size: written.size,
+      blob: written.blob,
+      lastModified: this.wholeSeconds(this.now()),
+    };
+    const id = this.partKey(uploadId, partNumber);
+    const old = await this.mutex.run(id, async () => {
+      if (!(await this.uploads.get(uploadId))) {
+        await this.store.blobs.delete(written.blob);
+        throw s3Errors.noSuchUpload(uploadId);
+      }
+      const prev = await this.parts.get(id);
+      await this.parts.put(id, part);
+      return prev;
+    });
+    if (old) await this.store.blobs.delete(old.blob);
+    return part;
+  }
+
+  /** The uploaded parts, ascending, after `marker`. */
+  async listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    opts: { after?: number; max?: number } = {},
+  ) {
+    const upload = await this.upload(bucket, key, uploadId);
+    const rows = await this.parts.list({ prefix: `${uploadId}/` });
+    const all = rows.map((r) => r.value).filter((p) => p.partNumber > (opts.after ?? 0));
+    const max = opts.max ?? 1000;
+    return { upload, parts: all.slice(0, max), isTruncated: all.length > max };
+  }
+
+  /** Open multipart uploads of a bucket. */
+  async listUploads(bucket: string): Promise<UploadRecord[]> {
+    await this.bucket(bucket);
+    return (await this.uploads.list())
+      .map((r) => r.value)
+      .filter((u) => u.bucket === bucket)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated));
+  }
+
+  /** Aborts an upload and deletes its parts. */
+  async abortUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.upload(bucket, key, uploadId);
+    await this.uploads.delete(uploadId);
+    for (const r of await this.parts.list({ prefix: `${uploadId}/` })) {
+      await this.parts.delete(r.key);
+      await this.store.blobs.delete(r.value.blob);
+    }
+  }
+
+  /** Completes an upload from the listed parts: concatenates them into the object (streamed). */
+  async completeUpload(
+    bucketName: string,
+    key: string,
+    uploadId: string,
+    requested: Array<{ partNumber: number; etag: string }>,
+    info: RequestInfo,
+  ): Promise<ObjectRecord> {
+    const upload = await this.upload(bucketName, key, uploadId);
+    const bucket = await this.bucket(bucketName);
+    if (requested.length === 0) throw s3Errors.malformedXml();
+    const parts: PartRecord[] = [];
+    for (let i = 0; i < requested.length; i++) {
+      const r = requested[i];
+      if (i > 0 && r.partNumber <= requested[i - 1].partNumber) throw s3Errors.invalidPartOrder();
+      const p = await this.parts.get(this.partKey(uploadId, r.partNumber));
+      const etag = r.etag.replace(/^"|"$/g, '');
+      if (!p || p.etag !== etag) throw s3Errors.invalidPart(r.partNumber, r.etag);
+      parts.push(p);
+    }
+    for (const p of parts.slice(0, -1)) if (p.size < MIN_PART) throw s3Errors.entityTooSmall(p.size);
+    const md5s = createHash('md5');
+    for (const p of parts) md5s.update(Buffer.from(p.etag, 'hex'));
+    const blobs = this.store.blobs;
+    const open = (p: PartRecord) => this.openObject({ blob: p.blob, size: p.size } as ObjectRecord);
+    async function* concat() {
+      for (const p of parts) for await (const chunk of open(p)) yield chunk as Buffer;
+    }
+    const blob = `s3/${randomUUID()}`;
+    try {
+      await blobs.put(blob, Readable.from(concat()));
+    } catch (e) {
+      await blobs.delete(blob);
+      const err = e as NodeJS.ErrnoException;
+      throw s3Errors.internal(
+        err.code === 'ENOSPC'
+          ? 'the platform data dir is out of disk space'
+          : `assembling parts failed: ${err.message}`,
+      );
+    }
+    const record: ObjectRecord = {
+      key,
+      blob,
+      size: parts.reduce((n, p) => n + p.size, 0),
+      etag: `${md5s.digest('hex')}-${parts.length}`,
+      lastModified: this.wholeSeconds(this.now()),
+      contentType: upload.contentType,
+      headers: upload.headers,
+      metadata: upload.metadata,
+      storageClass: upload.storageClass,
+      partsCount: parts.length,
+    };
+    await this.commit(bucket, record);
+    await this.uploads.delete(uploadId);
+    for (const r of await this.parts.list({ prefix: `${uploadId}/` })) {
+      await this.parts.delete(r.key);
+      await blobs.delete(r.value.blob);
+    }
+    await this.emit(bucket, {
+      eventName: 'ObjectCreated:CompleteMultipartUpload',
+      key,
+      size: record.size,
+      etag: record.etag,
+      ...info,
+    });
+    return record;
+  }
+}
