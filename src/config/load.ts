@@ -237,7 +237,11 @@ export async function loadService(opts: LoadOptions = {}): Promise<LoadedService
     config.configValidationMode === 'error' || config.configValidationMode === 'off'
       ? config.configValidationMode
       : 'warn';
-  const issues = validateConfig(config);
+  const issues = validateConfig(config).sort((a, b) => {
+    const pa = locator.pos(a.path);
+    const pb = locator.pos(b.path);
+    return (pa?.line ?? 0) - (pb?.line ?? 0) || (pa?.col ?? 0) - (pb?.col ?? 0);
+  });
   const { errors: schemaErrors, warnings: schemaWarnings } = partitionIssues(issues, mode);
   if (schemaErrors.length > 0) {
     const lines = schemaErrors.map((i) => `${i.message} (${locator.where(i.path)})`);

@@ -83,11 +83,14 @@ export const LOG_RETENTION_DAYS = [
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE', 'ANY'];
 
 /** A CloudFormation intrinsic in long form. */
+export const CF_FUNCTION_COMMENT = 'cloudformation-intrinsic';
 const cfFunction: Schema = {
+  $comment: CF_FUNCTION_COMMENT,
   type: 'object',
   minProperties: 1,
   maxProperties: 1,
-  propertyNames: { pattern: '^(Ref|Condition|Fn::[A-Za-z0-9]+)$' },
+  patternProperties: { '^(Ref|Condition|Fn::[A-Za-z0-9]+)$': {} },
+  additionalProperties: false,
 };
 const stringOrCf: Schema = { anyOf: [{ type: 'string' }, cfFunction] };
 const arnOrCf: Schema = { anyOf: [{ type: 'string', pattern: '^arn:' }, cfFunction] };
@@ -132,10 +135,11 @@ const iamStatement: Schema = {
   properties: {
     Sid: { type: 'string' },
     Effect: { enum: ['Allow', 'Deny'] },
-    Action: { anyOf: [{ type: 'string' }, { type: 'array' }] },
-    NotAction: { anyOf: [{ type: 'string' }, { type: 'array' }] },
-    Resource: { anyOf: [{ type: 'string' }, cfFunction, { type: 'array' }] },
-    NotResource: { anyOf: [{ type: 'string' }, cfFunction, { type: 'array' }] },
+    // Arrays first: with coerceTypes 'array' a one-item array would otherwise become a string.
+    Action: { type: 'array', items: { type: 'string' } },
+    NotAction: { type: 'array', items: { type: 'string' } },
+    Resource: { anyOf: [{ type: 'array' }, cfFunction] },
+    NotResource: { anyOf: [{ type: 'array' }, cfFunction] },
     Principal: {},
     Condition: { type: 'object' },
   },

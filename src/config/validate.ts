@@ -4,7 +4,7 @@
  * (`at 'functions.hello': unrecognized property 'foo'`) plus the source position.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { CONFIG_SCHEMA, EVENT_SCHEMAS } from './schema.js';
+import { CF_FUNCTION_COMMENT, CONFIG_SCHEMA, EVENT_SCHEMAS } from './schema.js';
 import type { ConfigValidationMode } from './types.js';
 
 /** One normalized schema problem. */
@@ -22,7 +22,13 @@ let compiled: { config: ValidateFunction; events: Map<string, ValidateFunction> 
 
 function compile() {
   if (compiled) return compiled;
-  const ajv = new Ajv({ allErrors: true, coerceTypes: 'array', strict: false, allowUnionTypes: true });
+  const ajv = new Ajv({
+    allErrors: true,
+    coerceTypes: 'array',
+    strict: false,
+    allowUnionTypes: true,
+    verbose: true,
+  });
   const events = new Map<string, ValidateFunction>();
   for (const [type, schema] of Object.entries(EVENT_SCHEMAS)) events.set(type, ajv.compile(schema));
   compiled = { config: ajv.compile(CONFIG_SCHEMA), events };
@@ -74,6 +80,23 @@ function filterAnyOf(errors: ErrorObject[]): ErrorObject[] {
     variants = variants.filter((v) => !isTypeOnly(v));
     for (const v of typeOnly) for (const e of v) set.delete(e);
     if (variants.length > 1) {
+      // A variant failing only on type or on being a CloudFormation intrinsic was not what the
+      // user meant when another variant is left.
+      const weak = (v: ErrorObject[]) =>
+        v.every(
+          (e) =>
+            e.keyword === 'type' ||
+            e.keyword === 'anyOf' ||
+            e.keyword === 'oneOf' ||
+            (e.parentSchema as { $comment?: string } | undefined)?.$comment === CF_FUNCTION_COMMENT,
+        );
+      const strong = variants.filter((v) => !weak(v));
+      if (strong.length > 0 && strong.length < variants.length) {
+        for (const v of variants.filter(weak)) for (const e of v) set.delete(e);
+        variants = strong;
+      }
+    }
+    if (variants.length > 1) {
       const depth = (v: ErrorObject[]) => Math.max(...v.map((e) => e.instancePath.split('/').length));
       const deepest = Math.max(...variants.map(depth));
       for (const v of variants.filter((x) => depth(x) !== deepest)) for (const e of v) set.delete(e);
@@ -123,6 +146,7 @@ function quotePath(path: string[]): string {
 function isFatal(path: string[], keyword: string): boolean {
   if (keyword === 'additionalProperties') return false;
   const [top, , field] = path;
+  if (path.length === 0) return keyword === 'required' || keyword === 'type';
   if (top === 'provider') return path[1] === 'runtime' || path[1] === 'name';
   if (top === 'service') return true;
   if (top === 'functions') {
