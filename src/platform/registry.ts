@@ -2,6 +2,7 @@
  * The service plugins the platform runs, in start order (a plugin may use the facades of those
  * before it). Adding a service is one line here.
  */
+import { apigatewayPlugin } from '../services/apigateway/plugin.js';
 import { type EnvironmentFactory, lambdaPlugin } from '../services/lambda/plugin.js';
 import { logsPlugin } from '../services/logs/plugin.js';
 import type { ServicePlugin } from './service.js';
@@ -13,5 +14,5 @@ export interface RegistryOptions {
 
 /** Every service plugin, in start order. */
 export function servicePlugins(o: RegistryOptions): ServicePlugin[] {
-  return [logsPlugin(), lambdaPlugin(o.environments)];
+  return [logsPlugin(), lambdaPlugin(o.environments), apigatewayPlugin()];
 }

@@ -12,6 +12,7 @@ import * as invoke from './invoke.js';
 import * as invokeLocal from './invoke-local.js';
 import * as logs from './logs.js';
 import * as metrics from './metrics.js';
+import * as openapi from './openapi.js';
 import * as pkg from './package.js';
 import * as print from './print.js';
 import * as remove from './remove.js';
@@ -36,4 +37,5 @@ export const COMMANDS: CliCommandModule[] = [
   metrics,
   remove,
   print,
+  openapi,
 ];

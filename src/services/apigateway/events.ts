@@ -186,8 +186,10 @@ function payloadOf(v: unknown): '1.0' | '2.0' | undefined {
 /** The single event type key of an events[] entry and its value (`{ http: {...} }` → ['http', {...}]). */
 export function eventEntry(ev: unknown): [string, unknown] | undefined {
   if (!isObj(ev)) return undefined;
-  // Normalized config events carry `type` and `raw`; raw spec events are `{ <type>: value }`.
-  if (typeof ev.type === 'string' && 'raw' in ev) return eventEntry(ev.raw);
+  // Normalized config events carry `type` (or `eventType`) and the written value in `raw`;
+  // spec events are `{ <type>: value }`.
+  if (typeof ev.type === 'string' && 'raw' in ev && 'index' in ev)
+    return [ev.type === 'other' && typeof ev.eventType === 'string' ? ev.eventType : ev.type, ev.raw];
   const keys = Object.keys(ev);
   if (keys.length !== 1) return undefined;
   return [keys[0]!, ev[keys[0]!]];
