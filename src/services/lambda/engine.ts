@@ -78,6 +78,8 @@ export class LambdaEngine implements LambdaFacade {
   private readonly versions: Table<VersionConfig>;
   private readonly aliases: Table<AliasRecord>;
   private asyncInvoker: AsyncEnqueuer | undefined;
+  /** Function name → the region it was deployed to (ARNs and AWS_REGION follow it). */
+  private readonly regions = new Map<string, string>();
 
   constructor(private readonly deps: LambdaEngineDeps) {
     this.functions = deps.store.table(FUNCTIONS);
@@ -103,7 +105,18 @@ export class LambdaEngine implements LambdaFacade {
 
   /** The ARN of a function by deployed name, with an optional qualifier. */
   functionArn(functionName: string, qualifier?: string): string {
-    return arn('lambda', this.deps.region, `function:${functionName}${qualifier ? `:${qualifier}` : ''}`);
+    const region = this.regions.get(functionName) ?? this.deps.region;
+    return arn('lambda', region, `function:${functionName}${qualifier ? `:${qualifier}` : ''}`);
+  }
+
+  /** Loads what the engine caches (each function's region, for its ARNs). */
+  async init(): Promise<void> {
+    for (const { value } of await this.functions.list()) this.remember(value);
+  }
+
+  private remember(fn: FunctionRecord): FunctionRecord {
+    if (fn.region) this.regions.set(fn.name, fn.region);
+    return fn;
   }
 
   /** A stored function by plain name. */
@@ -119,6 +132,7 @@ export class LambdaEngine implements LambdaFacade {
   ): Promise<ResolvedFunction> {
     const ref = parseFunctionRef(id, explicitQualifier);
     const fn = await this.functions.get(ref.name);
+    if (fn) this.remember(fn);
     const notFound = () =>
       new SelflessError(
         'RESOURCE_NOT_FOUND',
@@ -167,7 +181,7 @@ export class LambdaEngine implements LambdaFacade {
       codeDir: codeDir(this.deps.dataDir, c.codeSha256),
       layerDirs: [],
       logGroup: c.logGroup,
-      region: this.deps.region,
+      region: r.fn.region ?? this.deps.region,
       architecture: c.architecture,
       reservedConcurrency: r.fn.reservedConcurrency,
       revision: `${c.configHash}:${c.version}`,
@@ -458,6 +472,7 @@ export class LambdaEngine implements LambdaFacade {
         name: f.name,
         service: spec.service,
         stage: spec.stage,
+        region: spec.region,
         key: f.key,
         latest: unchanged ? existing.latest : latest,
         lastVersion: existing?.lastVersion ?? 0,
@@ -477,6 +492,7 @@ export class LambdaEngine implements LambdaFacade {
         }
       }
       plan.writes.push({ table: FUNCTIONS, key: f.name, value: record });
+      this.remember(record);
       const status = !existing ? 'created' : unchanged ? 'unchanged' : 'updated';
       if (status === 'updated' || (existing && existing.reservedConcurrency !== record.reservedConcurrency))
         plan.changed.push(f.name);

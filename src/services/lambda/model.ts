@@ -42,6 +42,8 @@ export interface FunctionRecord {
   /** Owning service and stage (absent for functions created through the Lambda API). */
   service?: string;
   stage?: string;
+  /** The region of the deployment (ARNs and AWS_REGION); the platform's region when absent. */
+  region?: string;
   /** The key under `functions:` in serverless.yml. */
   key?: string;
   latest: VersionConfig;

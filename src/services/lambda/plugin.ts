@@ -50,6 +50,7 @@ export function lambdaPlugin(environments: EnvironmentFactory): ServicePlugin {
         limits,
         environments: manager,
       });
+      await engine.init();
       asyncInvoker = new AsyncInvoker(ctx.store, engine, ctx.clock, limits, ctx.log);
       engine.setAsyncQueue(asyncInvoker);
       api = lambdaWireApi(engine, limits, ctx.endpoint);
