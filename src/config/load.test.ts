@@ -343,10 +343,10 @@ describe('validation', () => {
 
   it('an unknown property inside an event only warns', async () => {
     const { warnings } = await load(
-      `${minimal}    events:\n      - http: {path: /x, method: get, documentation: {}}\n`,
+      `${minimal}    events:\n      - http: {path: /x, method: get, summary: {}}\n`,
     );
     expect(warnings[0]).toContain(
-      "at 'functions.get-user.events.0.http': unrecognized property 'documentation'",
+      "at 'functions.get-user.events.0.http': unrecognized property 'summary'",
     );
   });
 
@@ -386,5 +386,29 @@ describe('validation', () => {
     expect(err.message).toContain(
       'Missing "method" property in function get-user for httpApi event in serverless.yml',
     );
+  });
+
+  it('warns (Serverless does) about an http string without a leading slash, and still wires it', async () => {
+    const { warnings, config } = await load(`${minimal}    events:\n      - http: GET hello\n`);
+    expect(warnings[0]).toContain(
+      "at 'functions.get-user.events.0.http': value 'GET hello' does not satisfy pattern",
+    );
+    expect(config.functions['get-user']!.events[0]).toMatchObject({
+      type: 'http',
+      method: 'GET',
+      path: 'hello',
+    });
+  });
+
+  it('points at the right line for functions given as an array', async () => {
+    const err = await loadError(
+      'service: svc\nprovider: {name: aws}\nfunctions:\n  - a:\n      handler: nodot\n',
+    );
+    expect(err.where).toBe('serverless.yml:5:7');
+  });
+
+  it('tolerates the v1 `provider: aws` string form', async () => {
+    const { config } = await load('service: svc\nprovider: aws\n');
+    expect(config.provider.name).toBe('aws');
   });
 });

@@ -185,6 +185,8 @@ export async function loadService(opts: LoadOptions = {}): Promise<LoadedService
     );
   }
   const config = value;
+  // The v1 string form `provider: aws` is still tolerated.
+  if (typeof config.provider === 'string') config.provider = { name: config.provider };
   const locator = new Locator(label, positions);
   const instanceId = opts.instanceId ?? String(Date.now());
 

@@ -217,6 +217,8 @@ export const EVENT_SCHEMAS: Record<string, Schema> = {
         properties: {
           async: { type: 'boolean' },
           authorizer: restAuthorizer,
+          // serverless-aws-documentation's key; Selfless reads it natively for OpenAPI.
+          documentation: anyObject,
           connectionId: stringOrCf,
           connectionType: { type: 'string' },
           cors: httpCors,
@@ -266,6 +268,7 @@ export const EVENT_SCHEMAS: Record<string, Schema> = {
               },
             ],
           },
+          documentation: anyObject,
           method: { type: 'string' },
           path: { type: 'string', pattern: '^(?:\\*|\\/\\S*)$' },
         },
