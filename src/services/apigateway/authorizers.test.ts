@@ -138,17 +138,19 @@ describe('REST Lambda authorizers', () => {
   });
 });
 
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
 describe('JWT authorizers', () => {
-  let privateKey: CryptoKey;
-  let otherKey: CryptoKey;
+  let privateKey: PrivateKey;
+  let otherKey: PrivateKey;
   let def: JwtAuthorizerDef;
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const now = Math.floor(Date.UTC(2026, 0, 1) / 1000);
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey as CryptoKey;
-    otherKey = (await generateKeyPair('RS256')).privateKey as CryptoKey;
+    privateKey = pair.privateKey;
+    otherKey = (await generateKeyPair('RS256')).privateKey;
     const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256' };
     def = {
       kind: 'jwt',
