@@ -345,9 +345,7 @@ describe('validation', () => {
     const { warnings } = await load(
       `${minimal}    events:\n      - http: {path: /x, method: get, summary: {}}\n`,
     );
-    expect(warnings[0]).toContain(
-      "at 'functions.get-user.events.0.http': unrecognized property 'summary'",
-    );
+    expect(warnings[0]).toContain("at 'functions.get-user.events.0.http': unrecognized property 'summary'");
   });
 
   it('checks the handler format', async () => {

@@ -220,6 +220,13 @@ describe('variables: syntax features', () => {
     expect(self.message).toContain('Circular reference. "custom.a.b" refers to itself');
   });
 
+  it('detects cycles that run through the content of a file', async () => {
+    const err = await loadError(`${base}custom:\n  x: \${file(./f.yml)}\n  y: \${self:custom.x.a}\n`, {
+      files: { 'f.yml': 'a: ${self:custom.y}\n' },
+    });
+    expect(err.message).toContain('Circular reference');
+  });
+
   it('stops values that keep producing variables (excessive nest depth)', async () => {
     const err = await loadError(`${base}custom:\n  a: \${file(./loop.yml):v}\n`, {
       files: { 'loop.yml': 'v: ${file(./loop.yml):v}\n' },

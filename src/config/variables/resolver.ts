@@ -261,6 +261,8 @@ export class VariablesResolver {
       });
       return;
     }
+    // The property now waits on what it produced: record it, so cycles through it are detected.
+    for (const k of nested) if (k !== key) this.addDependency(key, k);
     await Promise.all(nested.map((k) => (k === key ? this.resolvePropertyNow(k) : this.resolveProperty(k))));
   }
 
@@ -364,6 +366,15 @@ export class VariablesResolver {
     }
   }
 
+  private addDependency(dependent: string, dependency: string): void {
+    let set = this.deps.get(dependent);
+    if (!set) {
+      set = new Set();
+      this.deps.set(dependent, set);
+    }
+    set.add(dependency);
+  }
+
   private async waitFor(dependent: string, dependency: string): Promise<void> {
     try {
       this.checkDependency(dependent, dependency);
@@ -371,12 +382,7 @@ export class VariablesResolver {
       // Serverless words cycles as source errors of the dependent property.
       throw new SourceError((e as Error).message, 'CIRCULAR_PROPERTY_DEPENDENCY');
     }
-    let set = this.deps.get(dependent);
-    if (!set) {
-      set = new Set();
-      this.deps.set(dependent, set);
-    }
-    set.add(dependency);
+    this.addDependency(dependent, dependency);
     await this.resolveProperty(dependency);
     const meta = this.metas.get(dependency);
     if (!meta) return;
