@@ -3,8 +3,13 @@
  * before it). Adding a service is one line here.
  */
 import { apigatewayPlugin } from '../services/apigateway/plugin.js';
+import { eventsPlugin } from '../services/events/plugin.js';
 import { type EnvironmentFactory, lambdaPlugin } from '../services/lambda/plugin.js';
 import { logsPlugin } from '../services/logs/plugin.js';
+import { s3Plugin } from '../services/s3/plugin.js';
+import { snsPlugin } from '../services/sns/plugin.js';
+import { sqsPlugin } from '../services/sqs/plugin.js';
+import { stepFunctionsPlugin } from '../services/stepfunctions/plugin.js';
 import type { ServicePlugin } from './service.js';
 
 export interface RegistryOptions {
@@ -14,5 +19,14 @@ export interface RegistryOptions {
 
 /** Every service plugin, in start order. */
 export function servicePlugins(o: RegistryOptions): ServicePlugin[] {
-  return [logsPlugin(), lambdaPlugin(o.environments), apigatewayPlugin()];
+  return [
+    logsPlugin(),
+    lambdaPlugin(o.environments),
+    apigatewayPlugin(),
+    sqsPlugin(),
+    snsPlugin(),
+    stepFunctionsPlugin(),
+    s3Plugin(),
+    eventsPlugin(),
+  ];
 }
