@@ -281,14 +281,14 @@ describe('SQS messages', () => {
       body: '{not json',
     });
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).__type).toContain('SerializationException');
+    expect(((await malformed.json()) as { __type: string }).__type).toContain('SerializationException');
     const unknown = await fetch(platform.url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.Explode' },
       body: '{}',
     });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).__type).toContain('UnknownOperationException');
+    expect(((await unknown.json()) as { __type: string }).__type).toContain('UnknownOperationException');
     const queryError = await fetch(
       `${platform.url}/?Action=ListQueues&Version=2012-11-05&QueueNamePrefix=str`,
       { method: 'GET' },
