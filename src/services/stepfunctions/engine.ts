@@ -1,0 +1,647 @@
+/**
+ * The Step Functions engine: state machines, executions and their history, task tokens. Standard
+ * executions persist a checkpoint and their history at every top-level transition and resume after
+ * a restart; Express executions run in memory. Errors are SelflessErrors whose code is the AWS
+ * exception name (the API module puts them on the wire).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../platform/clock.js';
+import { SelflessError } from '../../platform/errors.js';
+import type { Logger } from '../../platform/service.js';
+import type { Store, Write } from '../../platform/store/port.js';
+import { StatesError } from './asl/errors.js';
+import { Execution, PAYLOAD_LIMIT } from './asl/interpreter.js';
+import type { Checkpoint, ExecutionOutcome, HistoryEvent, TaskPort } from './asl/ports.js';
+import type { Json, StateMachineDefinition } from './asl/types.js';
+import { formatProblems, validateDefinition } from './asl/validate.js';
+import { type ChildDescription, type IntegrationDeps, invokeIntegration } from './integrations.js';
+import {
+  executionArn as buildExecutionArn,
+  EXECUTIONS,
+  type ExecutionRecord,
+  HISTORY,
+  historyKey,
+  isValidName,
+  MACHINES,
+  type MachineRecord,
+  type MachineType,
+  machineArn,
+  TOKENS,
+  type TokenRecord,
+} from './model.js';
+
+/** An AWS Step Functions error: the code is the exception name (`StateMachineDoesNotExist`, ...). */
+export function sfnError(code: string, message: string): SelflessError {
+  return new SelflessError(code, message);
+}
+
+/** What CreateStateMachine takes. */
+export interface CreateMachineInput {
+  name: string;
+  definition: string;
+  roleArn: string;
+  type?: MachineType;
+  loggingConfiguration?: unknown;
+  tracingConfiguration?: unknown;
+  tags?: Record<string, string>;
+  owner?: MachineRecord['owner'];
+}
+
+/** Parses and validates a definition text; throws InvalidDefinition naming the state and field. */
+export function parseDefinition(text: string): StateMachineDefinition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw sfnError(
+      'InvalidDefinition',
+      `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(e as Error).message}'`,
+    );
+  }
+  const problems = validateDefinition(parsed);
+  if (problems.length > 0) throw sfnError('InvalidDefinition', formatProblems(problems));
+  return parsed as StateMachineDefinition;
+}
+
+interface Running {
+  exec: Execution;
+  record: ExecutionRecord;
+  /** Events not yet persisted (Standard) or all events (Express). */
+  pending: HistoryEvent[];
+  done: Promise<ExecutionRecord>;
+}
+
+interface Waiter {
+  resolve(v: Json): void;
+  reject(e: unknown): void;
+  onHeartbeat(): void;
+  executionArn: string;
+}
+
+const MAX_EXPRESS_KEPT = 1000;
+
+/** The engine behind the API, the plugin and the `states:startExecution` integration. */
+export class StepFunctionsEngine {
+  private readonly machines;
+  private readonly executions;
+  private readonly history;
+  private readonly tokens;
+  private readonly running = new Map<string, Running>();
+  private readonly express = new Map<string, { record: ExecutionRecord; events: HistoryEvent[] }>();
+  private readonly waiters = new Map<string, Waiter>();
+  private readonly closeWaiters = new Map<string, Array<(r: ExecutionRecord) => void>>();
+  private deps: IntegrationDeps = {};
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly region: string,
+    private readonly log: Logger,
+  ) {
+    this.machines = store.table<MachineRecord>(MACHINES);
+    this.executions = store.table<ExecutionRecord>(EXECUTIONS);
+    this.history = store.table<HistoryEvent>(HISTORY);
+    this.tokens = store.table<TokenRecord>(TOKENS);
+  }
+
+  /** Sets the facades integrations use (resolved lazily by the plugin). */
+  setIntegrations(deps: IntegrationDeps): void {
+    this.deps = {
+      ...deps,
+      executions: {
+        start: async (arn, input, name) => {
+          const r = await this.startExecution({
+            stateMachineArn: arn,
+            input: input === undefined ? undefined : JSON.stringify(input),
+            name,
+          });
+          return { executionArn: r.executionArn, startDate: r.startDate };
+        },
+        awaitClose: (arn, signal) => this.awaitClose(arn, signal),
+        stop: async (arn) => {
+          await this.stopExecution(arn, undefined, undefined).catch(() => {});
+        },
+      },
+    };
+  }
+
+  /** Resumes every Standard execution that was running when the platform stopped. */
+  async resumeAll(): Promise<number> {
+    let resumed = 0;
+    for (const { value } of await this.executions.list()) {
+      if (value.status !== 'RUNNING' || value.type !== 'STANDARD') continue;
+      try {
+        this.launch(value, value.checkpoint);
+        resumed++;
+      } catch (e) {
+        this.log.error(`Step Functions: cannot resume ${value.executionArn}: ${(e as Error).message}`);
+      }
+    }
+    return resumed;
+  }
+
+  /** Stops running executions in memory (they stay RUNNING in the store and resume on the next start). */
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    for (const r of this.running.values()) r.exec.stop();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  // ---- state machines ----
+
+  /** CreateStateMachine; an identical existing machine is returned as is (AWS's idempotency). */
+  async createStateMachine(input: CreateMachineInput): Promise<MachineRecord> {
+    if (!isValidName(input.name)) throw sfnError('InvalidName', `Invalid Name: '${input.name}'`);
+    parseDefinition(input.definition);
+    const type = input.type ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS')
+      throw sfnError(
+        'ValidationException',
+        `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+      );
+    const arn = machineArn(this.region, input.name);
+    const existing = await this.machines.get(arn);
+    if (existing) {
+      if (
+        existing.definition === input.definition &&
+        existing.roleArn === input.roleArn &&
+        existing.type === type
+      )
+        return existing;
+      throw sfnError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    const record: MachineRecord = {
+      stateMachineArn: arn,
+      name: input.name,
+      type,
+      definition: input.definition,
+      roleArn: input.roleArn,
+      creationDate: this.clock.now(),
+      revisionId: randomUUID(),
+      loggingConfiguration: input.loggingConfiguration ?? { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: input.tracingConfiguration ?? { enabled: false },
+      ...(input.tags ? { tags: input.tags } : {}),
+      ...(input.owner ? { owner: input.owner } : {}),
+    };
+    await this.machines.put(arn, record);
+    return record;
+  }
+
+  /** UpdateStateMachine: new definition and/or role; running executions keep the definition they started with. */
+  async updateStateMachine(
+    arn: string,
+    changes: {
+      definition?: string;
+      roleArn?: string;
+      loggingConfiguration?: unknown;
+      tracingConfiguration?: unknown;
+    },
+  ): Promise<MachineRecord> {
+    const record = await this.getMachine(arn);
+    if (changes.definition !== undefined) parseDefinition(changes.definition);
+    const updated: MachineRecord = {
+      ...record,
+      ...(changes.definition !== undefined ? { definition: changes.definition } : {}),
+      ...(changes.roleArn !== undefined ? { roleArn: changes.roleArn } : {}),
+      ...(changes.loggingConfiguration !== undefined
+        ? { loggingConfiguration: changes.loggingConfiguration }
+        : {}),
+      ...(changes.tracingConfiguration !== undefined
+        ? { tracingConfiguration: changes.tracingConfiguration }
+        : {}),
+      updateDate: this.clock.now(),
+      revisionId: randomUUID(),
+    };
+    await this.machines.put(arn, updated);
+    return updated;
+  }
+
+  /** Replaces a deployment-owned machine's definition, type and role in place (deploys). */
+  async putOwnedMachine(input: CreateMachineInput): Promise<MachineRecord> {
+    const arn = machineArn(this.region, input.name);
+    const existing = await this.machines.get(arn);
+    if (!existing) return this.createStateMachine(input);
+    parseDefinition(input.definition);
+    if (existing.definition === input.definition && existing.type === (input.type ?? 'STANDARD'))
+      return existing;
+    const updated: MachineRecord = {
+      ...existing,
+      definition: input.definition,
+      type: input.type ?? 'STANDARD',
+      roleArn: input.roleArn,
+      owner: input.owner,
+      updateDate: this.clock.now(),
+      revisionId: randomUUID(),
+    };
+    await this.machines.put(arn, updated);
+    return updated;
+  }
+
+  async deleteStateMachine(arn: string): Promise<void> {
+    this.checkArn(arn, 'stateMachine');
+    const record = await this.machines.get(arn);
+    if (!record) return;
+    for (const r of this.running.values())
+      if (r.record.stateMachineArn === arn)
+        await this.stopExecution(r.record.executionArn, 'States.Aborted', 'The state machine was deleted.');
+    await this.machines.delete(arn);
+  }
+
+  /** A machine by ARN, or StateMachineDoesNotExist. */
+  async getMachine(arn: string): Promise<MachineRecord> {
+    this.checkArn(arn, 'stateMachine');
+    const record = await this.machines.get(arn);
+    if (!record) throw sfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return record;
+  }
+
+  async listMachines(): Promise<MachineRecord[]> {
+    return (await this.machines.list()).map((e) => e.value).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Machines a deployment created for a service and stage. */
+  async ownedMachines(service: string, stage: string): Promise<MachineRecord[]> {
+    return (await this.listMachines()).filter((m) => m.owner?.service === service && m.owner.stage === stage);
+  }
+
+  private checkArn(arn: unknown, kind: 'stateMachine' | 'execution'): void {
+    if (typeof arn !== 'string' || !arn.startsWith('arn:'))
+      throw sfnError('InvalidArn', `Invalid Arn: 'Invalid ARN prefix: ${String(arn)}'`);
+    const resource = arn.split(':')[5];
+    const ok =
+      kind === 'stateMachine'
+        ? resource === 'stateMachine'
+        : resource === 'execution' || resource === 'express';
+    if (!arn.startsWith('arn:aws:states:') || !ok)
+      throw sfnError(
+        'InvalidArn',
+        `Invalid Arn: 'Resource type not valid in this context: ${resource ?? ''}'`,
+      );
+  }
+
+  // ---- executions ----
+
+  /** StartExecution (and the start half of StartSyncExecution); durable before it returns. */
+  async startExecution(input: {
+    stateMachineArn: string;
+    name?: string;
+    input?: string;
+    traceHeader?: string;
+    sync?: boolean;
+  }): Promise<ExecutionRecord> {
+    const machine = await this.getMachine(input.stateMachineArn);
+    const text = input.input ?? '{}';
+    if (Buffer.byteLength(text, 'utf8') > PAYLOAD_LIMIT)
+      throw sfnError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT}`,
+      );
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(text) as Json;
+    } catch (e) {
+      throw sfnError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${(e as Error).message}'`,
+      );
+    }
+    if (input.sync && machine.type !== 'EXPRESS')
+      throw sfnError(
+        'StateMachineTypeNotSupported',
+        'This operation is not supported by this type of state machine',
+      );
+    const name = input.name ?? randomUUID();
+    if (!isValidName(name)) throw sfnError('InvalidName', `Invalid Name: '${name}'`);
+    const arn = buildExecutionArn(this.region, machine.name, name, machine.type, randomUUID());
+    if (machine.type === 'STANDARD') {
+      const existing = this.running.get(arn)?.record ?? (await this.executions.get(arn));
+      if (existing) {
+        if (existing.status === 'RUNNING' && existing.input === text) return existing;
+        throw sfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+      }
+    }
+    const record: ExecutionRecord = {
+      executionArn: arn,
+      stateMachineArn: machine.stateMachineArn,
+      stateMachineName: machine.name,
+      type: machine.type,
+      name,
+      status: 'RUNNING',
+      startDate: this.clock.now(),
+      input: text,
+      roleArn: machine.roleArn,
+      definition: machine.definition,
+      eventCount: 0,
+      ...(input.traceHeader ? { traceHeader: input.traceHeader } : {}),
+    };
+    void parsed;
+    if (machine.type === 'STANDARD') await this.executions.put(arn, record);
+    this.launch(record, undefined);
+    return record;
+  }
+
+  /** StartSyncExecution: runs an Express execution to its end. */
+  async startSyncExecution(input: {
+    stateMachineArn: string;
+    name?: string;
+    input?: string;
+    traceHeader?: string;
+  }) {
+    const record = await this.startExecution({ ...input, sync: true });
+    return (this.running.get(record.executionArn)?.done ?? Promise.resolve(record)).then((r) => r);
+  }
+
+  private launch(record: ExecutionRecord, resume: Checkpoint | undefined): void {
+    const definition = JSON.parse(record.definition) as StateMachineDefinition;
+    const standard = record.type === 'STANDARD';
+    const pending: HistoryEvent[] = [];
+    const events: HistoryEvent[] = [];
+    const tasks: TaskPort = {
+      invoke: (call) => invokeIntegration(this.deps, call),
+      awaitCallback: (token, opts) => this.awaitCallback(token, opts),
+      newTaskToken: (arn) => `${Buffer.from(arn).toString('base64url')}.${randomUUID()}`,
+    };
+    const exec = new Execution(
+      definition,
+      {
+        executionArn: record.executionArn,
+        name: record.name,
+        stateMachineArn: record.stateMachineArn,
+        stateMachineName: record.stateMachineName,
+        roleArn: record.roleArn,
+        startTime: record.startDate,
+        input: JSON.parse(record.input) as Json,
+      },
+      {
+        clock: this.clock,
+        region: this.region,
+        tasks,
+        onEvent: (e) => {
+          pending.push(e);
+          if (!standard) events.push(e);
+        },
+        checkpoint: standard
+          ? async (cp) => {
+              record.checkpoint = cp;
+              await this.persist(record, pending);
+            }
+          : undefined,
+      },
+    );
+    const running: Running = { exec, record, pending, done: Promise.resolve(record) };
+    running.done = exec.run(resume).then(
+      (outcome) => this.close(running, outcome, events),
+      (e) => this.close(running, { status: 'FAILED', error: 'States.Runtime', cause: String(e) }, events),
+    );
+    this.running.set(record.executionArn, running);
+  }
+
+  /** Writes the execution record and the pending history events in one batch. */
+  private async persist(record: ExecutionRecord, pending: HistoryEvent[]): Promise<void> {
+    const writes: Write[] = pending.map((e) => ({
+      table: HISTORY,
+      key: historyKey(record.executionArn, e.id),
+      value: e,
+    }));
+    record.eventCount += pending.length;
+    writes.push({ table: EXECUTIONS, key: record.executionArn, value: record });
+    pending.length = 0;
+    await this.store.batch(writes);
+  }
+
+  private async close(
+    running: Running,
+    outcome: ExecutionOutcome,
+    events: HistoryEvent[],
+  ): Promise<ExecutionRecord> {
+    const { record } = running;
+    // A shutdown leaves the execution RUNNING in the store so the next start resumes it.
+    if (this.stopped && outcome.status === 'ABORTED' && !running.record.stopDate) {
+      this.running.delete(record.executionArn);
+      return record;
+    }
+    record.status = outcome.status;
+    record.stopDate = record.stopDate ?? this.clock.now();
+    if (outcome.output !== undefined) record.output = JSON.stringify(outcome.output);
+    if (outcome.error !== undefined) record.error = outcome.error;
+    if (outcome.cause !== undefined) record.cause = outcome.cause;
+    record.checkpoint = undefined;
+    if (record.type === 'STANDARD') {
+      await this.persist(record, running.pending).catch((e) =>
+        this.log.error(`Step Functions: cannot persist ${record.executionArn}: ${(e as Error).message}`),
+      );
+    } else {
+      this.express.set(record.executionArn, { record, events });
+      if (this.express.size > MAX_EXPRESS_KEPT)
+        this.express.delete(this.express.keys().next().value as string);
+    }
+    this.running.delete(record.executionArn);
+    for (const w of this.closeWaiters.get(record.executionArn) ?? []) w(record);
+    this.closeWaiters.delete(record.executionArn);
+    return record;
+  }
+
+  /** An execution by ARN (running, stored, or a recent Express one), or ExecutionDoesNotExist. */
+  async getExecution(arn: string): Promise<ExecutionRecord> {
+    this.checkArn(arn, 'execution');
+    const r =
+      this.running.get(arn)?.record ?? this.express.get(arn)?.record ?? (await this.executions.get(arn));
+    if (!r) throw sfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return r;
+  }
+
+  /** Executions of a machine, newest first, optionally by status. */
+  async listExecutions(machineArnValue: string, status?: string): Promise<ExecutionRecord[]> {
+    const machine = await this.getMachine(machineArnValue);
+    const prefix = `arn:aws:states:${this.region}:${machine.stateMachineArn.split(':')[4]}:execution:${machine.name}:`;
+    const stored = (await this.executions.list({ prefix })).map(
+      (e) => this.running.get(e.key)?.record ?? e.value,
+    );
+    const express = [...this.express.values()]
+      .map((e) => e.record)
+      .filter((r) => r.stateMachineArn === machine.stateMachineArn);
+    const live = [...this.running.values()]
+      .map((r) => r.record)
+      .filter((r) => r.type === 'EXPRESS' && r.stateMachineArn === machine.stateMachineArn);
+    return [...stored, ...express, ...live]
+      .filter((r) => !status || r.status === status)
+      .sort((a, b) => b.startDate - a.startDate || b.executionArn.localeCompare(a.executionArn));
+  }
+
+  /** The full history of an execution in event order. */
+  async getHistory(arn: string): Promise<HistoryEvent[]> {
+    const record = await this.getExecution(arn);
+    const express = this.express.get(arn);
+    if (express) return express.events;
+    const running = this.running.get(arn);
+    if (record.type === 'EXPRESS') return running ? [...running.pending] : [];
+    const stored = (await this.history.list({ prefix: `${arn}#` })).map((e) => e.value);
+    return running ? [...stored, ...running.pending] : stored;
+  }
+
+  /** StopExecution: ends a running execution as ABORTED with an optional error and cause. */
+  async stopExecution(arn: string, error: string | undefined, cause: string | undefined): Promise<number> {
+    const record = await this.getExecution(arn);
+    if (record.status !== 'RUNNING') return record.stopDate ?? this.clock.now();
+    const running = this.running.get(arn);
+    const stopDate = this.clock.now();
+    if (running) {
+      running.record.stopDate = stopDate;
+      running.exec.stop();
+      // The interpreter reports ABORTED; carry the caller's error and cause onto the record.
+      await running.done;
+      let changed = false;
+      if (error !== undefined) {
+        record.error = error;
+        changed = true;
+      }
+      if (cause !== undefined) {
+        record.cause = cause;
+        changed = true;
+      }
+      if (changed && record.type === 'STANDARD') {
+        const events = await this.getHistory(arn);
+        const last = events.at(-1);
+        if (last?.type === 'ExecutionAborted') {
+          last.executionAbortedEventDetails = {
+            ...(error !== undefined ? { error } : {}),
+            ...(cause !== undefined ? { cause } : {}),
+          };
+          await this.store.batch([
+            { table: HISTORY, key: historyKey(arn, last.id), value: last },
+            { table: EXECUTIONS, key: arn, value: record },
+          ]);
+        }
+      }
+    } else {
+      record.status = 'ABORTED';
+      record.stopDate = stopDate;
+      await this.executions.put(arn, record);
+    }
+    return stopDate;
+  }
+
+  private awaitClose(arn: string, signal: AbortSignal): Promise<ChildDescription> {
+    const describe = (r: ExecutionRecord): ChildDescription => ({
+      executionArn: r.executionArn,
+      stateMachineArn: r.stateMachineArn,
+      name: r.name,
+      status: r.status,
+      startDate: r.startDate,
+      stopDate: r.stopDate,
+      input: r.input,
+      output: r.output,
+      error: r.error,
+      cause: r.cause,
+    });
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new Error('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      void this.getExecution(arn).then((r) => {
+        if (r.status !== 'RUNNING') {
+          signal.removeEventListener('abort', onAbort);
+          resolve(describe(r));
+          return;
+        }
+        const list = this.closeWaiters.get(arn) ?? [];
+        list.push((closed) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(describe(closed));
+        });
+        this.closeWaiters.set(arn, list);
+      }, reject);
+    });
+  }
+
+  // ---- task tokens ----
+
+  private async awaitCallback(
+    token: string,
+    opts: { signal: AbortSignal; onHeartbeat(): void; executionArn: string },
+  ): Promise<Json> {
+    const existing = await this.tokens.get(token);
+    if (existing?.outcome) {
+      await this.tokens.delete(token);
+      return this.settleOutcome(existing.outcome);
+    }
+    if (!existing)
+      await this.tokens.put(token, { token, executionArn: opts.executionArn, createdAt: this.clock.now() });
+    return new Promise<Json>((resolve, reject) => {
+      const cleanup = () => {
+        this.waiters.delete(token);
+        void this.tokens.delete(token);
+      };
+      opts.signal.addEventListener(
+        'abort',
+        () => {
+          this.waiters.delete(token);
+          // Keep the token record on shutdown so the resumed execution can wait again.
+          if (!this.stopped) void this.tokens.delete(token);
+          reject(new Error('aborted'));
+        },
+        { once: true },
+      );
+      this.waiters.set(token, {
+        resolve: (v) => {
+          cleanup();
+          resolve(v);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e);
+        },
+        onHeartbeat: opts.onHeartbeat,
+        executionArn: opts.executionArn,
+      });
+    });
+  }
+
+  private settleOutcome(outcome: NonNullable<TokenRecord['outcome']>): Json {
+    if (outcome.kind === 'success') return JSON.parse(outcome.output) as Json;
+    throw new StatesError(outcome.error, outcome.cause);
+  }
+
+  private async tokenRecord(token: unknown): Promise<TokenRecord> {
+    if (typeof token !== 'string' || token.length < 1 || token.length > 1024 || !token.includes('.'))
+      throw sfnError('InvalidToken', 'Invalid Token');
+    const arn = Buffer.from(token.split('.')[0], 'base64url').toString('utf8');
+    if (!arn.startsWith('arn:aws:states:')) throw sfnError('InvalidToken', 'Invalid Token');
+    const record = await this.tokens.get(token);
+    if (!record || record.outcome) throw sfnError('TaskDoesNotExist', 'Task Timed Out');
+    return record;
+  }
+
+  /** SendTaskSuccess: durable before it returns, delivered to the waiting task (now or after a restart). */
+  async sendTaskSuccess(token: unknown, output: unknown): Promise<void> {
+    const record = await this.tokenRecord(token);
+    if (typeof output !== 'string') throw sfnError('InvalidOutput', 'Invalid Output: output is required');
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(output) as Json;
+    } catch (e) {
+      throw sfnError('InvalidOutput', `Invalid Output: '${(e as Error).message}'`);
+    }
+    if (Buffer.byteLength(output) > PAYLOAD_LIMIT)
+      throw sfnError('InvalidOutput', 'Invalid Output: output is too large');
+    const waiter = this.waiters.get(record.token);
+    if (waiter) waiter.resolve(parsed);
+    else await this.tokens.put(record.token, { ...record, outcome: { kind: 'success', output } });
+  }
+
+  /** SendTaskFailure: the waiting task fails with the given error and cause. */
+  async sendTaskFailure(token: unknown, error?: string, cause?: string): Promise<void> {
+    const record = await this.tokenRecord(token);
+    const waiter = this.waiters.get(record.token);
+    if (waiter) waiter.reject(new StatesError(error, cause));
+    else await this.tokens.put(record.token, { ...record, outcome: { kind: 'failure', error, cause } });
+  }
+
+  /** SendTaskHeartbeat: resets the task's HeartbeatSeconds timer. */
+  async sendTaskHeartbeat(token: unknown): Promise<void> {
+    const record = await this.tokenRecord(token);
+    const waiter = this.waiters.get(record.token);
+    waiter?.onHeartbeat();
+    await this.tokens.put(record.token, { ...record, heartbeatAt: this.clock.now() });
+  }
+}
