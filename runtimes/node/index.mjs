@@ -521,7 +521,19 @@ function runOnce(handler, inv) {
   });
 }
 
+/** A pre-started process (no function yet) primes what every first invocation needs. */
+function warmUp() {
+  void process.stdout;
+  void process.stderr;
+  util.format('%s %j', 'warm', { up: true });
+  new Date().toISOString();
+  cjsRequire('./warmup.cjs')();
+  cjsRequire.resolve('node:path');
+  JSON.parse(JSON.stringify({ a: [1, 'b', null] }));
+}
+
 async function main() {
+  if (FAST && !process.env._HANDLER) warmUp();
   await transport.init();
   patchConsole();
   const appRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
