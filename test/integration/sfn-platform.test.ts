@@ -21,6 +21,7 @@ import {
   StartSyncExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, startPlatform } from '../../src/platform/platform.js';
 import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
@@ -393,6 +394,70 @@ describe('the API', () => {
       sfn.send(new StartSyncExecutionCommand({ stateMachineArn: arnOf('approval'), input: '{}' })),
     );
     expect(e.name).toBe('StateMachineTypeNotSupported');
+  });
+});
+
+describe('service integrations', () => {
+  it('sends to SQS with sqs:sendMessage and runs a child execution with states:startExecution.sync:2', async () => {
+    const sqs = new SQSClient({
+      endpoint: platform.url,
+      region: REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-out' }));
+      const role = `arn:aws:iam::${ACCOUNT}:role/r`;
+      const child = await sfn.send(
+        new CreateStateMachineCommand({
+          name: 'child',
+          roleArn: role,
+          definition: JSON.stringify({
+            StartAt: 'Echo',
+            States: { Echo: { Type: 'Pass', Parameters: { 'got.$': '$.n' }, End: true } },
+          }),
+        }),
+      );
+      const parent = await sfn.send(
+        new CreateStateMachineCommand({
+          name: 'parent',
+          roleArn: role,
+          definition: JSON.stringify({
+            StartAt: 'Send',
+            States: {
+              Send: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::sqs:sendMessage',
+                Parameters: { QueueUrl, MessageBody: { 'n.$': '$.n' } },
+                ResultPath: '$.sent',
+                Next: 'Child',
+              },
+              Child: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync:2',
+                Parameters: { StateMachineArn: child.stateMachineArn, Input: { 'n.$': '$.n' } },
+                ResultSelector: { 'output.$': '$.Output', 'status.$': '$.Status' },
+                ResultPath: '$.child',
+                End: true,
+              },
+            },
+          }),
+        }),
+      );
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: parent.stateMachineArn, input: '{"n":5}' }),
+      );
+      const d = await finished(executionArn as string);
+      expect(d.status).toBe('SUCCEEDED');
+      const out = JSON.parse(d.output as string);
+      expect(out.sent).toMatchObject({ MD5OfMessageBody: expect.any(String), MessageId: expect.any(String) });
+      expect(out.child).toEqual({ output: { got: 5 }, status: 'SUCCEEDED' });
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      expect(received.Messages?.map((m) => JSON.parse(m.Body as string))).toEqual([{ n: 5 }]);
+      const types = (await history(executionArn as string)).map((e) => e.type);
+      expect(types).toContain('TaskSubmitted');
+    } finally {
+      sqs.destroy();
+    }
   });
 });
 
