@@ -12,7 +12,7 @@ export const EXIT_FAILURE = 1;
 export function unrecognizedOptionsError(names: string[]): SelflessError<'UNSUPPORTED_CLI_OPTIONS'> {
   return new SelflessError(
     'UNSUPPORTED_CLI_OPTIONS',
-    `Detected unrecognized CLI options: "--${names.join('", "--')}".`,
+    `Detected unrecognized CLI options: ${names.map((n) => `"${n.startsWith('-') ? n : `--${n}`}"`).join(', ')}.`,
     {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a serverless.yml variable, shown verbatim.
       hint: 'Run "selfless <command> --help" for the supported options; pass custom values with --param="key=value" and read them with ${param:key}.',
@@ -37,7 +37,7 @@ export function formatError(
   let showStack = opts.debug;
   if (isSelflessError(err)) {
     const [first = '', ...rest] = err.message.split('\n');
-    const where = err.where && !err.message.includes(err.where) ? ` (${err.where})` : '';
+    const where = err.where && !first.includes(err.where) ? ` (${err.where})` : '';
     lines.push(`${red('✖')} ${first}${where}`);
     lines.push(...rest);
     if (err.hint) lines.push(gray(err.hint));

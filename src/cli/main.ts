@@ -63,7 +63,7 @@ function toCliError(err: CommanderError, argv: string[]): Error {
   switch (err.code) {
     case 'commander.unknownOption': {
       const flag = /'([^']+)'/.exec(message)?.[1] ?? message;
-      return unrecognizedOptionsError([flag.replace(/^-+/, '')]);
+      return unrecognizedOptionsError([flag]);
     }
     case 'commander.unknownCommand': {
       const name = /'([^']+)'/.exec(message)?.[1] ?? argv[0] ?? '';

@@ -18,7 +18,6 @@ import {
 } from '../../framework/invoke-local.js';
 import { sourcePosition } from '../../framework/source-position.js';
 import { SelflessError } from '../../platform/errors.js';
-import type { InvokeOutcome, InvokeRequest, RuntimeFunction } from '../../services/lambda/runtime/types.js';
 import { EXIT_FAILURE, usageError } from '../errors.js';
 import { addServiceOptions, mergedOptions } from '../options.js';
 import type { CliIo } from '../output.js';
@@ -118,35 +117,6 @@ async function readStdin(waitMs = 1000): Promise<string | undefined> {
   });
 }
 
-type InvokeOnce = (
-  fn: RuntimeFunction,
-  req: InvokeRequest,
-  opts?: { onLog?: (line: never) => void; endpointUrl?: string },
-) => Promise<InvokeOutcome>;
-
-/** The execution-environment layer's one-shot invoke (src/services/lambda/runtime/local.ts). */
-async function loadInvokeOnce(): Promise<InvokeOnce> {
-  const specifier = '../../services/lambda/runtime/local.js';
-  const mod = (await import(specifier)) as { invokeOnce?: InvokeOnce };
-  if (typeof mod.invokeOnce !== 'function') {
-    throw new SelflessError(
-      'RUNTIME_UNAVAILABLE',
-      'The execution-environment layer does not provide invokeOnce',
-      { kind: 'system' },
-    );
-  }
-  return mod.invokeOnce;
-}
-
-/** Text of one log line as the runtime layer reports it. */
-function logText(line: unknown): string {
-  if (typeof line === 'string') return line;
-  if (line && typeof line === 'object' && typeof (line as { message?: unknown }).message === 'string') {
-    return (line as { message: string }).message;
-  }
-  return String(line);
-}
-
 /** Lambda's own START/END/REPORT lines: shown on stderr with --verbose only. */
 const PLATFORM_LINE = /^(START|END|REPORT|INIT_START) RequestId: |^INIT_START /;
 
@@ -210,7 +180,8 @@ export function register(program: Command, io: CliIo): void {
       context = parseInput(opts.context, opts.raw === true);
     }
 
-    const invokeOnce = await loadInvokeOnce();
+    // Loaded on use: the execution-environment layer is only needed by this verb.
+    const { invokeOnce } = await import('../../services/lambda/runtime/local.js');
     io.debugLog(`invoking ${fn.name} (${fn.runtime}, ${fn.handler}) in ${runtimeFn.codeDir}`);
     const outcome = await invokeOnce(
       runtimeFn,
@@ -222,11 +193,11 @@ export function register(program: Command, io: CliIo): void {
       },
       {
         // Serverless prints the function's own output on stdout, before the result.
-        onLog: ((line: unknown) => {
-          const text = logText(line).replace(/\n$/, '');
+        onLog: (line) => {
+          const text = line.replace(/\n$/, '');
           if (PLATFORM_LINE.test(text)) io.info(io.colors.gray(text));
           else io.writeStdout(`${text}\n`);
-        }) as (line: never) => void,
+        },
         endpointUrl: process.env.SELFLESS_ENDPOINT,
       },
     );

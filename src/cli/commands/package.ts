@@ -2,8 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { compileDeployment } from '../../framework/compile.js';
-import { packageService } from '../../framework/package.js';
 import { addServiceOptions, mergedOptions } from '../options.js';
 import type { CliIo } from '../output.js';
 import { loadServiceFor, readsService } from '../service.js';
@@ -39,6 +37,10 @@ export function register(program: Command, io: CliIo): void {
     const loaded = await loadServiceFor(command, io);
     const { config } = loaded;
     io.notice(`Packaging ${config.service} for stage ${config.provider.stage} (${config.provider.region})`);
+    const [{ packageService }, { compileDeployment }] = await Promise.all([
+      import('../../framework/package.js'),
+      import('../../framework/compile.js'),
+    ]);
     const outputDir = opts.package === undefined ? undefined : path.resolve(process.cwd(), opts.package);
     const result = await packageService(loaded, { outputDir });
     const spec = compileDeployment(loaded, result);

@@ -1,0 +1,70 @@
+/**
+ * Shared by the cli-*.test.ts files: runs the real CLI (`node bin/selfless.js`, built into dist/)
+ * as a child process and collects its exit code, stdout and stderr.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(REPO, 'bin/selfless.js');
+export const FIXTURES = path.join(REPO, 'test/fixtures/services');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+if (!existsSync(path.join(REPO, 'dist/cli/main.js'))) {
+  throw new Error('dist/ is missing: run `npm run build` before the CLI tests (npm test does).');
+}
+
+/** Runs `selfless <args>`; stdin is empty unless `input` is given. */
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      NO_COLOR: '1',
+      FORCE_COLOR: undefined,
+      ...opts.env,
+    };
+    for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd ?? REPO,
+      env: env as NodeJS.ProcessEnv,
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString('utf8');
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 25_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    if (opts.input !== undefined && child.stdin) child.stdin.end(opts.input);
+  });
+}
+
+/** A fresh temporary directory and its cleanup. */
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), `selfless-${prefix}-`));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The first line of a text. */
+export function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
