@@ -40,6 +40,30 @@ describe('finding and reading the config', () => {
     expect(err.message.split('\n')[0]).toMatch(/serverless\.yml:\d+:\d+\)$/);
   });
 
+  it('serverless.json errors point at their line too', async () => {
+    const dir = serviceDir({
+      'serverless.json':
+        '{\n  "service": "svc",\n  "provider": {\n    "name": "aws",\n    "runtime": "cobol"\n  }\n}',
+    });
+    const err = await loadService({ cwd: dir, env: {} }).catch((e) => e);
+    expect(err.where).toBe('serverless.json:5:5');
+  });
+
+  it('loads serverless.js exporting the configuration (or a promise of it)', async () => {
+    const dir = serviceDir({
+      'serverless.js':
+        'module.exports = Promise.resolve({ service: "fromjs", provider: { name: "aws", stage: "${opt:stage, \'js\'}" } });',
+    });
+    const { config } = await loadService({ cwd: dir, env: {} });
+    expect(config.service).toBe('fromjs');
+    expect(config.provider.stage).toBe('js');
+  });
+
+  it('says serverless.ts is not supported', async () => {
+    const dir = serviceDir({ 'serverless.ts': 'export default {}' });
+    await expect(loadService({ cwd: dir })).rejects.toMatchObject({ code: 'CONFIG_TS_UNSUPPORTED' });
+  });
+
   it('malformed JSON fails with file:line:col', async () => {
     const dir = serviceDir({ 'serverless.json': '{\n  "service": "x",\n  oops\n}' });
     const err = await loadService({ cwd: dir }).catch((e) => e);

@@ -90,7 +90,15 @@ async function readConfig(file: string, label: string): Promise<{ value: unknown
   }
   if (ext === '.json') {
     try {
-      return { value: JSON.parse(text), positions: new Map() };
+      const value = JSON.parse(text) as unknown;
+      // JSON is YAML: the YAML parser gives the positions of every property.
+      let positions: PositionMap = new Map();
+      try {
+        positions = parseYaml(text, label).positions;
+      } catch {
+        // Positions are a convenience; the JSON itself is valid.
+      }
+      return { value, positions };
     } catch (e) {
       const p = jsonPos(text, e as Error);
       const where = p ? `${label}:${p.line}:${p.col}` : label;
@@ -163,6 +171,12 @@ export async function loadService(opts: LoadOptions = {}): Promise<LoadedService
   const cwd = path.resolve(opts.cwd ?? process.cwd());
   const options = opts.options ?? {};
   const configPath = opts.configPath ? path.resolve(cwd, opts.configPath) : findConfigFile(cwd);
+  if (!configPath && existsSync(path.join(cwd, 'serverless.ts'))) {
+    throw new SelflessError('CONFIG_TS_UNSUPPORTED', `serverless.ts is not supported (in ${cwd})`, {
+      where: path.join(cwd, 'serverless.ts'),
+      hint: 'Use serverless.yml, serverless.json or serverless.js (a module exporting the configuration).',
+    });
+  }
   if (!configPath || !existsSync(configPath)) {
     const what = opts.configPath
       ? `Cannot find config file "${opts.configPath}"`
