@@ -122,7 +122,7 @@ export function resolveReferences(
   };
   const sub = (text: string, vars: Record<string, unknown>, at: string): string =>
     text.replace(/\$\{([^}!]+)\}/g, (_m, name: string) => {
-      if (Object.hasOwn(vars, name)) return String(walk(vars[name], `${at}/${name}`));
+      if (Object.hasOwn(vars, name)) return String(walk(vars[name], `${at}.${name}`));
       if (name.includes('.')) {
         const [id, ...rest] = name.split('.');
         return getAtt(id, rest.join('.'), at);
@@ -132,7 +132,7 @@ export function resolveReferences(
   const walk = (v: unknown, at: string): unknown => {
     if (typeof v === 'string')
       return v.replace(/#\{([^}]+)\}/g, (m, name: string) => (pseudo[name] ? pseudo[name] : m));
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}/${i}`));
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}.${i}`));
     const o = asObject(v);
     if (!o) return v;
     const keys = Object.keys(o);
@@ -161,7 +161,7 @@ export function resolveReferences(
         return (arg[1] as unknown[]).map((x) => String(walk(x, at))).join(arg[0] as string);
       }
     }
-    return Object.fromEntries(keys.map((key) => [key, walk(o[key], `${at}/${key}`)]));
+    return Object.fromEntries(keys.map((key) => [key, walk(o[key], `${at}.${key}`)]));
   };
   return walk(value, where);
 }
