@@ -205,9 +205,15 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** The runtime layer's EnvironmentManager factory. */
+/** The runtime layer's EnvironmentManager: real processes, on the platform's clock and log sink. */
 async function defaultEnvironments(): Promise<EnvironmentFactory> {
-  throw new SelflessError('NOT_IMPLEMENTED', 'The execution-environment layer is not available yet', {
-    kind: 'system',
-  });
+  const { ProcessEnvironmentManager } = await import('../services/lambda/runtime/manager.js');
+  return (d) =>
+    new ProcessEnvironmentManager({
+      endpointUrl: d.endpoint(),
+      clock: d.clock,
+      logSink: d.logs,
+      concurrencyLimit: d.limits.concurrency,
+      idleTimeoutMs: d.limits.idleMs,
+    });
 }
