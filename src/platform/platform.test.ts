@@ -16,7 +16,9 @@ import {
   zipFiles,
 } from '../../test/integration/platform-helpers.js';
 import type { LambdaEngine } from '../services/lambda/engine.js';
+import { lambdaPlugin } from '../services/lambda/plugin.js';
 import type { EnvironmentManager, InvokeOutcome, RuntimeFunction } from '../services/lambda/runtime/types.js';
+import { logsPlugin } from '../services/logs/plugin.js';
 import { ManualClock } from './clock.js';
 import { type Platform, startPlatform } from './platform.js';
 
@@ -73,7 +75,7 @@ describe('platform', () => {
       dataDir,
       clock,
       log: quiet,
-      environments: () => envs,
+      plugins: [logsPlugin(), lambdaPlugin(() => envs)],
       limits: { asyncRetryDelaysMs: [60_000, 120_000] },
     });
     cleanups.push(() => p.stop());
