@@ -436,6 +436,12 @@ function buildContext(inv, finish) {
   return context;
 }
 
+/** Resolves once a stream has handed all buffered writes to the OS. */
+function flushed(stream) {
+  if (!stream.writableLength) return undefined;
+  return new Promise((resolve) => stream.once('drain', resolve));
+}
+
 function runOnce(handler, inv) {
   return new Promise((resolveInvocation) => {
     currentRequestId = inv.id;
@@ -444,6 +450,9 @@ function runOnce(handler, inv) {
     const state = { id: inv.id, settled: false };
     current = state;
     const post = async (err, result) => {
+      // Lines the handler wrote belong to this invocation: let them reach the pipe first.
+      await flushed(process.stdout);
+      await flushed(process.stderr);
       if (err !== null && err !== undefined) {
         console.error('Invoke Error', toFormatted(err));
         await transport.fail(

@@ -1,10 +1,12 @@
 /**
  * Line-by-line capture of an environment's stdout and stderr with bounded memory: partial lines are
- * capped, and a function writing faster than the budget has its excess lines dropped (and counted)
- * and its pipes paused for the rest of the window, so a flooding function cannot stall the platform.
+ * capped, and lines beyond the per-window byte budget are dropped and counted (reported as one log
+ * line), so a flooding function costs the platform one pass over its bytes and nothing more.
+ * Pipes are always read to the end: pausing them would only shift a flood's lines into later
+ * invocations.
  */
 import type { Readable } from 'node:stream';
-import type { Clock, TimerHandle } from '../../../platform/clock.js';
+import type { Clock } from '../../../platform/clock.js';
 
 export interface LogBudget {
   /** Bytes accepted per window before lines are dropped. */
@@ -25,8 +27,6 @@ export class LogCapture {
   private used = 0;
   private windowStart: number;
   private dropped = 0;
-  private paused: Readable[] = [];
-  private resumeTimer?: TimerHandle;
   private dataSeen = 0;
 
   constructor(
@@ -49,18 +49,18 @@ export class LogCapture {
       for (;;) {
         const nl = text.indexOf('\n', start);
         if (nl < 0) break;
-        this.line(text.slice(start, nl), stream);
+        this.line(text.slice(start, nl));
         start = nl + 1;
       }
       text = start ? text.slice(start) : text;
       while (text.length >= this.budget.maxLineBytes) {
-        this.line(text.slice(0, this.budget.maxLineBytes), stream);
+        this.line(text.slice(0, this.budget.maxLineBytes));
         text = text.slice(this.budget.maxLineBytes);
       }
       partial = text;
     });
     stream.on('end', () => {
-      if (partial) this.line(partial, stream);
+      if (partial) this.line(partial);
       partial = '';
     });
   }
@@ -80,13 +80,12 @@ export class LogCapture {
     );
   }
 
-  /** Stops timers (the process is gone). */
+  /** Reports what is left (the process is gone). */
   close(): void {
-    this.resumeTimer?.cancel();
     this.flushDropped();
   }
 
-  private line(text: string, stream: Readable): void {
+  private line(text: string): void {
     const now = this.clock.now();
     if (now - this.windowStart >= this.budget.windowMs) {
       this.windowStart = now;
@@ -96,28 +95,9 @@ export class LogCapture {
     this.used += text.length + 1;
     if (this.used > this.budget.bytesPerWindow) {
       this.dropped++;
-      this.throttle(stream);
       return;
     }
     this.emit(text.endsWith('\r') ? text.slice(0, -1) : text);
-  }
-
-  /** Backpressure: stop reading until the window ends; the writer blocks on a full pipe. */
-  private throttle(stream: Readable): void {
-    if (this.paused.includes(stream)) return;
-    stream.pause();
-    this.paused.push(stream);
-    if (this.resumeTimer) return;
-    const wait = Math.max(1, this.budget.windowMs - (this.clock.now() - this.windowStart));
-    this.resumeTimer = this.clock.setTimer(() => {
-      this.resumeTimer = undefined;
-      this.windowStart = this.clock.now();
-      this.used = 0;
-      this.flushDropped();
-      const p = this.paused;
-      this.paused = [];
-      for (const s of p) s.resume();
-    }, wait);
   }
 }
 
