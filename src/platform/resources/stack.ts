@@ -312,3 +312,22 @@ export async function removeStack(
     await plugin?.resourceTypes?.[r.type]?.remove(ctx, id, r.attributes);
   }
 }
+
+/**
+ * Puts resources back after a deployment failed before it was committed: re-applies the previous
+ * template over what was just applied, or removes everything for a first deployment. Best effort:
+ * the deployment's own error is what the caller reports.
+ */
+export async function revertStack(
+  ctx: DeployContext,
+  plugins: StackPlugin[],
+  applied: AppliedResources,
+  previousSpec?: DeploymentSpec,
+): Promise<void> {
+  try {
+    if (previousSpec) await applyStack({ ...ctx, spec: previousSpec }, plugins, applied);
+    else await removeStack(ctx, plugins, applied);
+  } catch {
+    // Reported by the failed deployment itself.
+  }
+}
