@@ -42,10 +42,10 @@ export function runCli(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout?.on('data', (c: Buffer) => {
       stdout += c.toString('utf8');
     });
-    child.stderr.on('data', (c: Buffer) => {
+    child.stderr?.on('data', (c: Buffer) => {
       stderr += c.toString('utf8');
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 25_000);

@@ -122,7 +122,6 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
     for (const w of result.warnings) o.io.warning(w);
     o.io.success(`Service deployed to stack ${config.provider.stackName}${o.io.elapsed(started)}`);
     o.io.result(`\n${serviceOutputs(platform, result)}`);
-    o.io.aside(`Platform: ${platform.url} (AWS_ENDPOINT_URL). Watching for changes, Ctrl-C to stop.`);
   } catch (e) {
     await stop();
     throw e;
@@ -180,6 +179,7 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   };
   watcher = watchService(loaded.serviceDir, onChange, { ignore: [dataDir] });
   await watcher.ready;
+  o.io.aside(`Platform: ${platform.url} (AWS_ENDPOINT_URL). Watching for changes, Ctrl-C to stop.`);
   return {
     platform,
     stop: async () => {
