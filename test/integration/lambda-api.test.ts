@@ -8,6 +8,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import {
+  CloudWatchLogsClient,
+  DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
+  FilterLogEventsCommand,
+  GetLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import {
   CreateAliasCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -319,5 +326,65 @@ describe('read operations, versions and aliases', () => {
     expect(bad.name).toBe('InvalidParameterValueException');
     const aliases = await lambda.send(new ListAliasesCommand({ FunctionName: 'api-dev-echo' }));
     expect(aliases.Aliases?.map((a) => a.Name)).toEqual(['live']);
+  });
+});
+
+describe('CloudWatch Logs API', () => {
+  const logsClient = () =>
+    new CloudWatchLogsClient({
+      endpoint: platform.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+
+  it('serves the groups, streams and events of function logs', async () => {
+    const logs = logsClient();
+    try {
+      await lambda.send(new InvokeCommand({ FunctionName: 'api-dev-py', Payload: '{}' }));
+      const groups = await logs.send(
+        new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/api-dev-' }),
+      );
+      expect(groups.logGroups?.map((g) => g.logGroupName)).toEqual(
+        expect.arrayContaining([
+          '/aws/lambda/api-dev-echo',
+          '/aws/lambda/api-dev-fail',
+          '/aws/lambda/api-dev-py',
+        ]),
+      );
+      const streams = await logs.send(
+        new DescribeLogStreamsCommand({
+          logGroupName: '/aws/lambda/api-dev-py',
+          orderBy: 'LastEventTime',
+          descending: true,
+        }),
+      );
+      const stream = streams.logStreams?.[0]?.logStreamName ?? '';
+      expect(stream).toMatch(/^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
+      const events = await logs.send(
+        new GetLogEventsCommand({
+          logGroupName: '/aws/lambda/api-dev-py',
+          logStreamName: stream,
+          startFromHead: true,
+        }),
+      );
+      const messages = events.events?.map((e) => e.message ?? '') ?? [];
+      expect(messages[0]).toMatch(/^START RequestId: \S+ Version: \$LATEST/);
+      expect(messages.some((m) => m.startsWith('hi from python'))).toBe(true);
+      expect(messages.some((m) => m.startsWith('REPORT RequestId:'))).toBe(true);
+
+      const filtered = await logs.send(
+        new FilterLogEventsCommand({ logGroupName: '/aws/lambda/api-dev-py', filterPattern: 'python' }),
+      );
+      expect(filtered.events?.length).toBeGreaterThan(0);
+      expect(filtered.events?.every((e) => e.message?.includes('python'))).toBe(true);
+
+      const missing = await failure(
+        logs.send(new DescribeLogStreamsCommand({ logGroupName: '/aws/lambda/nope' })),
+      );
+      expect(missing.name).toBe('ResourceNotFoundException');
+      expect(missing.message).toBe('The specified log group does not exist.');
+    } finally {
+      logs.destroy();
+    }
   });
 });
