@@ -17,6 +17,7 @@ import { formatProblems, validateDefinition } from './asl/validate.js';
 import { type ChildDescription, type IntegrationDeps, invokeIntegration } from './integrations.js';
 import {
   executionArn as buildExecutionArn,
+  EXEC_DEFINITIONS,
   EXECUTIONS,
   type ExecutionRecord,
   HISTORY,
@@ -86,6 +87,7 @@ export class StepFunctionsEngine {
   private readonly executions;
   private readonly history;
   private readonly tokens;
+  private readonly definitions;
   private readonly running = new Map<string, Running>();
   private readonly express = new Map<string, { record: ExecutionRecord; events: HistoryEvent[] }>();
   private readonly waiters = new Map<string, Waiter>();
@@ -103,6 +105,20 @@ export class StepFunctionsEngine {
     this.executions = store.table<ExecutionRecord>(EXECUTIONS);
     this.history = store.table<HistoryEvent>(HISTORY);
     this.tokens = store.table<TokenRecord>(TOKENS);
+    this.definitions = store.table<string>(EXEC_DEFINITIONS);
+  }
+
+  /** A stored execution with its definition put back. */
+  private async loadExecution(arn: string): Promise<ExecutionRecord | undefined> {
+    const record = await this.executions.get(arn);
+    if (!record) return undefined;
+    return { ...record, definition: (await this.definitions.get(arn)) ?? record.definition ?? '{}' };
+  }
+
+  /** What is written per transition: the record without its definition. */
+  private stored(record: ExecutionRecord): Omit<ExecutionRecord, 'definition'> & { definition?: string } {
+    const { definition: _definition, ...rest } = record;
+    return rest;
   }
 
   /** Sets the facades integrations use (resolved lazily by the plugin). */
@@ -129,13 +145,14 @@ export class StepFunctionsEngine {
   /** Resumes every Standard execution that was running when the platform stopped. */
   async resumeAll(): Promise<number> {
     let resumed = 0;
-    for (const { value } of await this.executions.list()) {
-      if (value.status !== 'RUNNING' || value.type !== 'STANDARD') continue;
+    for (const { key, value: row } of await this.executions.list()) {
+      if (row.status !== 'RUNNING' || row.type !== 'STANDARD') continue;
       try {
+        const value = (await this.loadExecution(key)) as ExecutionRecord;
         this.launch(value, value.checkpoint);
         resumed++;
       } catch (e) {
-        this.log.error(`Step Functions: cannot resume ${value.executionArn}: ${(e as Error).message}`);
+        this.log.error(`Step Functions: cannot resume ${key}: ${(e as Error).message}`);
       }
     }
     return resumed;
@@ -315,7 +332,7 @@ export class StepFunctionsEngine {
     if (!isValidName(name)) throw sfnError('InvalidName', `Invalid Name: '${name}'`);
     const arn = buildExecutionArn(this.region, machine.name, name, machine.type, randomUUID());
     if (machine.type === 'STANDARD') {
-      const existing = this.running.get(arn)?.record ?? (await this.executions.get(arn));
+      const existing = this.running.get(arn)?.record ?? (await this.loadExecution(arn));
       if (existing) {
         if (existing.status === 'RUNNING' && existing.input === text) return existing;
         throw sfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
@@ -336,7 +353,11 @@ export class StepFunctionsEngine {
       ...(input.traceHeader ? { traceHeader: input.traceHeader } : {}),
     };
     void parsed;
-    if (machine.type === 'STANDARD') await this.executions.put(arn, record);
+    if (machine.type === 'STANDARD')
+      await this.store.batch([
+        { table: EXEC_DEFINITIONS, key: arn, value: record.definition },
+        { table: EXECUTIONS, key: arn, value: this.stored(record) },
+      ]);
     this.launch(record, undefined);
     return record;
   }
@@ -405,7 +426,7 @@ export class StepFunctionsEngine {
       value: e,
     }));
     record.eventCount += pending.length;
-    writes.push({ table: EXECUTIONS, key: record.executionArn, value: record });
+    writes.push({ table: EXECUTIONS, key: record.executionArn, value: this.stored(record) });
     pending.length = 0;
     await this.store.batch(writes);
   }
@@ -446,7 +467,7 @@ export class StepFunctionsEngine {
   async getExecution(arn: string): Promise<ExecutionRecord> {
     this.checkArn(arn, 'execution');
     const r =
-      this.running.get(arn)?.record ?? this.express.get(arn)?.record ?? (await this.executions.get(arn));
+      this.running.get(arn)?.record ?? this.express.get(arn)?.record ?? (await this.loadExecution(arn));
     if (!r) throw sfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return r;
   }
@@ -510,14 +531,14 @@ export class StepFunctionsEngine {
           };
           await this.store.batch([
             { table: HISTORY, key: historyKey(arn, last.id), value: last },
-            { table: EXECUTIONS, key: arn, value: record },
+            { table: EXECUTIONS, key: arn, value: this.stored(record) },
           ]);
         }
       }
     } else {
       record.status = 'ABORTED';
       record.stopDate = stopDate;
-      await this.executions.put(arn, record);
+      await this.executions.put(arn, this.stored(record) as ExecutionRecord);
     }
     return stopDate;
   }

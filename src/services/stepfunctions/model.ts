@@ -7,6 +7,8 @@ export const MACHINES = 'stepfunctions.machines';
 export const EXECUTIONS = 'stepfunctions.executions';
 export const HISTORY = 'stepfunctions.history';
 export const TOKENS = 'stepfunctions.tokens';
+/** The definition each execution runs, written once at its start (kept out of the per-transition record). */
+export const EXEC_DEFINITIONS = 'stepfunctions.execution-definitions';
 
 export type MachineType = 'STANDARD' | 'EXPRESS';
 
