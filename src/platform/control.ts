@@ -213,7 +213,7 @@ async function serviceInfo(
     stack: `${service}-${stage}`,
     timestamp: rec.timestamp,
     functions,
-    outputs: rec.spec.outputs,
+    outputs: rec.outputs ?? rec.spec.outputs,
     spec: rec.spec,
   };
 }

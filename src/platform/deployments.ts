@@ -1,16 +1,25 @@
 /**
  * The control plane: applies a DeploymentSpec as one transaction. Artifacts are uploaded first
- * (by sha256, verified); deploy then checks and unpacks them, computes every Store write (Lambda's
- * functions and versions, the service record, the deployment history) and commits them in one
- * batch; only then are running environments swapped and the plugins' resources and event wiring
- * applied. If that last step fails, the previous deployment is restored.
+ * (by sha256, verified); deploy then checks and unpacks them (preflight, nothing written), applies
+ * the resources (reverted if anything after fails), computes every Store write of the resolved
+ * spec (Lambda's functions and versions, the service record, the deployment history) and commits
+ * them in one batch; only then are running environments swapped and events wired. If wiring
+ * fails, the previous deployment is restored.
  */
 import { createHash } from 'node:crypto';
 import { artifactKey } from '../services/lambda/code.js';
 import type { LambdaEngine, LambdaPlan } from '../services/lambda/engine.js';
 import type { Clock } from './clock.js';
 import { SelflessError } from './errors.js';
-import type { DeployContext, Logger, ResourceAttributes, ServicePlugin } from './service.js';
+import {
+  type AppliedResources,
+  applyStack,
+  removeStack,
+  revertStack,
+  type StackPlugin,
+  type StackResult,
+} from './resources/stack.js';
+import type { DeployContext, Logger, ServicePlugin } from './service.js';
 import type { DeploymentSpec } from './spec.js';
 import { validateSpec } from './spec-validate.js';
 import type { Store, Table } from './store/port.js';
@@ -28,8 +37,10 @@ export interface ServiceRecord {
   timestamp: number;
   /** Deployed function names. */
   functions: string[];
-  /** Applied resources by logical id. */
-  resources: Record<string, { type: string; attributes: ResourceAttributes }>;
+  /** Applied resources by logical id, in the order they were applied. */
+  resources: AppliedResources;
+  /** `resources.Outputs`, resolved. */
+  outputs?: Record<string, string>;
 }
 
 /** One entry of the deployment history (`deploy list`, `rollback`). */
@@ -49,6 +60,8 @@ export interface DeployResult {
   changed: boolean;
   functions: LambdaPlan['functions'];
   removedFunctions: string[];
+  /** `resources.Outputs`, resolved. */
+  outputs: Record<string, string>;
   warnings: string[];
 }
 
@@ -134,42 +147,50 @@ export class Deployments {
       spec,
       warn: (m) => warnings.push(m),
     };
-    const ownedTypes = new Map<string, ServicePlugin>();
-    for (const p of this.plugins) for (const t of Object.keys(p.resourceTypes ?? {})) ownedTypes.set(t, p);
-    const unknown = [...new Set(spec.resources.map((r) => r.type).filter((t) => !ownedTypes.has(t)))];
-    if (unknown.length)
-      warnings.push(`Resources of these types are not supported yet and were skipped: ${unknown.join(', ')}`);
+    const lambda = this.lambda();
+    const plugins = this.plugins as StackPlugin[];
 
-    // 1. Plan (validates artifacts and unpacks code; writes nothing).
-    const plan = await this.lambda().planDeployment(spec, previous?.functions ?? []);
-    warnings.push(...plan.warnings);
+    // 1. Preflight: artifacts present and valid, runtimes runnable, names free. Nothing is written.
+    await lambda.planDeployment(spec, previous?.functions ?? []);
 
-    // 2. Commit every write in one transaction.
+    // 2. Resources, then the plan of the spec with every intrinsic resolved; 3. one commit.
+    let stack: StackResult | undefined;
+    let plan: LambdaPlan;
     const timestamp = Math.max(this.clock.now(), (previous?.timestamp ?? 0) + 1);
-    const state: ServiceRecord = {
-      service: spec.service,
-      stage: spec.stage,
-      region: spec.region,
-      spec,
-      timestamp,
-      functions: spec.functions.map((f) => f.name),
-      resources: previous?.resources ?? {},
-    };
-    const writes = [...plan.writes, { table: SERVICES, key, value: state }];
-    if (record)
-      writes.push({
-        table: HISTORY,
-        key: `${key}:${String(timestamp).padStart(15, '0')}`,
-        value: { service: spec.service, stage: spec.stage, timestamp, spec } satisfies DeploymentRecord,
-      });
-    await this.store.batch(writes);
-
-    // 3. Swap environments, then apply resources and event wiring.
-    await this.lambda().activate(plan);
+    let state: ServiceRecord;
     try {
-      state.resources = await this.applyResources(ctx, ownedTypes, previous);
-      await this.services.put(key, state);
-      for (const p of this.plugins) if (p.wireEvents) await p.wireEvents(ctx);
+      stack = await applyStack(ctx, plugins, previous?.resources ?? {});
+      warnings.push(...stack.warnings);
+      plan = await lambda.planDeployment(stack.spec, previous?.functions ?? []);
+      warnings.push(...plan.warnings);
+      state = {
+        service: spec.service,
+        stage: spec.stage,
+        region: spec.region,
+        spec,
+        timestamp,
+        functions: spec.functions.map((f) => f.name),
+        resources: stack.resources,
+        outputs: stack.outputs,
+      };
+      const writes = [...plan.writes, { table: SERVICES, key, value: state }];
+      if (record)
+        writes.push({
+          table: HISTORY,
+          key: `${key}:${String(timestamp).padStart(15, '0')}`,
+          value: { service: spec.service, stage: spec.stage, timestamp, spec } satisfies DeploymentRecord,
+        });
+      await this.store.batch(writes);
+    } catch (e) {
+      if (stack) await revertStack(ctx, plugins, stack.resources, previous?.spec);
+      throw e;
+    }
+
+    // 4. Swap environments, then wire events on the resolved spec.
+    await lambda.activate(plan);
+    try {
+      const resolvedCtx: DeployContext = { ...ctx, spec: stack.spec };
+      for (const p of this.plugins) if (p.wireEvents) await p.wireEvents(resolvedCtx);
     } catch (e) {
       this.log.error(
         `Deployment of ${key} failed after commit: ${(e as Error).message}; restoring the previous state`,
@@ -190,6 +211,7 @@ export class Deployments {
       changed,
       functions: plan.functions,
       removedFunctions: plan.removed,
+      outputs: stack.outputs,
       warnings,
     };
   }
@@ -204,34 +226,6 @@ export class Deployments {
     }
   }
 
-  private async applyResources(
-    ctx: DeployContext,
-    owned: Map<string, ServicePlugin>,
-    previous: ServiceRecord | undefined,
-  ): Promise<ServiceRecord['resources']> {
-    const out: ServiceRecord['resources'] = {};
-    for (const r of ctx.spec.resources) {
-      const type = owned.get(r.type)?.resourceTypes?.[r.type];
-      if (!type) continue;
-      const before = previous?.resources[r.logicalId];
-      out[r.logicalId] = {
-        type: r.type,
-        attributes: await type.apply(
-          ctx,
-          r.logicalId,
-          r.properties ?? {},
-          before?.type === r.type ? before.attributes : undefined,
-        ),
-      };
-    }
-    for (const [id, r] of Object.entries(previous?.resources ?? {})) {
-      if (out[id]) continue;
-      const type = owned.get(r.type)?.resourceTypes?.[r.type];
-      await type?.remove(ctx, id, r.attributes);
-    }
-    return out;
-  }
-
   private async removeNow(service: string, stage: string): Promise<{ removedFunctions: string[] }> {
     const key = `${service}:${stage}`;
     const current = await this.services.get(key);
@@ -241,10 +235,7 @@ export class Deployments {
       });
     for (const p of this.plugins) if (p.unwireEvents) await p.unwireEvents(service, stage);
     const ctx: DeployContext = { service, stage, region: current.region, spec: current.spec };
-    for (const [id, r] of Object.entries(current.resources)) {
-      const plugin = this.plugins.find((p) => p.resourceTypes?.[r.type]);
-      await plugin?.resourceTypes?.[r.type].remove(ctx, id, r.attributes);
-    }
+    await removeStack(ctx, this.plugins, current.resources);
     const lambda = this.lambda();
     const writes = [{ table: SERVICES, key }];
     for (const name of current.functions) writes.push(...(await lambda.deletionWrites(name)));
