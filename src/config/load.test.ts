@@ -365,6 +365,43 @@ describe('validation', () => {
     expect(err.message).toContain("at 'functions.get-user.events.1.sqs': must have required property 'arn'");
   });
 
+  it('event values that cannot be wired are errors', async () => {
+    const cases: [string, string][] = [
+      [
+        "schedule: 'every 5 minutes'",
+        "at 'functions.get-user.events.0.schedule': value 'every 5 minutes' does not satisfy pattern",
+      ],
+      [
+        'http: {path: /x, method: fetch}',
+        "at 'functions.get-user.events.0.http.method': value 'fetch' does not satisfy pattern",
+      ],
+      [
+        'httpApi: {method: get, path: x}',
+        "at 'functions.get-user.events.0.httpApi.path': value 'x' does not satisfy pattern",
+      ],
+      [
+        'sns: {displayName: x}',
+        "at 'functions.get-user.events.0.sns': must have required property 'arn' or 'topicName'",
+      ],
+      [
+        'eventBridge: {input: {a: 1}}',
+        "at 'functions.get-user.events.0.eventBridge': must have required property 'pattern' or 'schedule'",
+      ],
+      [
+        'sqs: {arn: !GetAtt Q.Arn, batchSize: 0}',
+        "at 'functions.get-user.events.0.sqs.batchSize': must be >= 1 (serverless.yml:8:35)",
+      ],
+      [
+        'alb: {priority: 1}',
+        "at 'functions.get-user.events.0.alb': must have required property 'listenerArn'",
+      ],
+    ];
+    for (const [event, message] of cases) {
+      const err = await loadError(`${minimal}    events:\n      - ${event}\n`);
+      expect(err.message.split('\n')[0]).toContain(message);
+    }
+  });
+
   it('an unknown property inside an event only warns', async () => {
     const { warnings } = await load(
       `${minimal}    events:\n      - http: {path: /x, method: get, summary: {}}\n`,

@@ -144,6 +144,13 @@ function filterAnyOf(errors: ErrorObject[], rootSchema: unknown): ErrorObject[] 
     if (variants.length === 1) {
       set.delete(root);
     } else {
+      // `anyOf: [{required: [a]}, {required: [b]}]`: say which properties would do.
+      const required = variants.flat();
+      if (required.length > 0 && required.every((e) => e.keyword === 'required')) {
+        const names = required.map((e) => `'${(e.params as { missingProperty: string }).missingProperty}'`);
+        (root as ErrorObject & { selflessMessage?: string }).selflessMessage =
+          `must have required property ${names.join(' or ')}`;
+      }
       for (const v of variants) for (const e of v) set.delete(e);
     }
   }
@@ -162,6 +169,9 @@ function messageOf(e: ErrorObject, eventRoot: boolean, data: unknown): string {
       return `value '${String(dataAt(data, e.instancePath))}' does not satisfy pattern /${(e.params as { pattern: string }).pattern}/`;
     case 'anyOf':
     case 'oneOf':
+      if ((e as ErrorObject & { selflessMessage?: string }).selflessMessage) {
+        return (e as ErrorObject & { selflessMessage?: string }).selflessMessage!;
+      }
       return eventRoot ? 'unsupported function event' : 'unsupported configuration format';
     case 'enum': {
       const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
@@ -191,8 +201,9 @@ function isFatal(path: string[], keyword: string): boolean {
   if (top === 'functions') {
     if (path.length === 1) return false;
     if (field === 'runtime' || field === 'handler') return true;
-    // Event shapes: a wrong shape cannot be wired; a pattern mismatch (e.g. `GET hello`) only warns.
-    if (field === 'events') return keyword !== 'pattern';
+    // Event shapes: a wrong shape cannot be wired. Only the `http` string form's pattern
+    // (`GET hello`, no leading slash) warns, as in Serverless, since it can still be wired.
+    if (field === 'events') return !(keyword === 'pattern' && path.length === 5 && path[4] === 'http');
   }
   return false;
 }
