@@ -185,7 +185,16 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
           routes: httpRoutes,
           cors: httpApiCors(src.httpApi.cors, httpRoutes),
         };
-  return { service: src.service, stage: src.stage, region: src.region, rest, http, warnings };
+  const timeout = src.selfless.integrationTimeoutMs;
+  return {
+    service: src.service,
+    stage: src.stage,
+    region: src.region,
+    rest,
+    http,
+    integrationTimeoutMs: typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, 29_000) : undefined,
+    warnings,
+  };
 }
 
 function restApiName(src: ApiSource): string {

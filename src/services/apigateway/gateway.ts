@@ -83,7 +83,10 @@ export class ServiceGateway {
       if (!segments) return rest && !http ? answers.missingToken() : answers.badRequest();
       if (rest && segments[0] === rest.stage) {
         const res = await this.handleRest(rest, req, segments.slice(1), host);
-        if (res || !http) return res ?? answers.missingToken();
+        if (res) return res;
+        // Both APIs share the port: a REST miss goes to the HTTP API only when one of its routes matches.
+        if (!http || !this.findHttpRoute(segments, req.method, false))
+          return this.restHeaders(answers.missingToken(), req);
       }
       if (http) return await this.handleHttp(http, req, segments, host);
       return answers.restForbidden();
@@ -226,12 +229,13 @@ export class ServiceGateway {
   private findHttpRoute(
     segments: string[],
     method: string,
+    withDefault = true,
   ): { route: HttpRoute; params: Record<string, string> } | undefined {
     for (const m of this.httpTable.match(segments)) {
       const route = m.value.methods.get(method) ?? m.value.methods.get('ANY');
       if (route) return { route, params: m.params };
     }
-    return this.httpDefault ? { route: this.httpDefault, params: {} } : undefined;
+    return this.httpDefault && withDefault ? { route: this.httpDefault, params: {} } : undefined;
   }
 
   private async handleHttp(
@@ -247,8 +251,12 @@ export class ServiceGateway {
       req.method === 'OPTIONS' &&
       origin &&
       headerValue(req.rawHeaders, 'access-control-request-method') !== undefined
-    )
-      return this.httpHeaders(httpPreflight(api.cors, origin), req, api);
+    ) {
+      // The preflight carries its own CORS headers: they must not be replaced by the response ones.
+      const pre = httpPreflight(api.cors, origin);
+      pre.headers.push(['apigw-requestid', req.requestId]);
+      return pre;
+    }
     const found = this.findHttpRoute(segments, req.method);
     if (!found) return this.httpHeaders(answers.notFound(), req, api);
     const { route, params } = found;

@@ -173,6 +173,8 @@ export interface ServiceApis {
   http?: HttpApiModel;
   /** OpenAPI documents, generated at deploy time. */
   openapi?: { rest?: unknown; http?: unknown };
+  /** `custom.selfless.integrationTimeoutMs`: a shorter integration timeout than AWS's 29 s (tests, impatient dev loops). */
+  integrationTimeoutMs?: number;
   /** Problems found while compiling (unsupported options), each a printable line. */
   warnings: string[];
 }

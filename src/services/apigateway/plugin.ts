@@ -88,7 +88,8 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
   let authorizers: Authorizers;
   let usage: UsagePlans;
   const host = opts.host ?? '127.0.0.1';
-  const basePort = opts.basePort ?? (Number(process.env.SELFLESS_API_PORT_BASE) || 3000);
+  const envBase = process.env.SELFLESS_API_PORT_BASE;
+  const basePort = opts.basePort ?? (envBase !== undefined && /^\d+$/.test(envBase) ? Number(envBase) : 3000);
 
   const gatewayFor = (apis: ServiceApis) =>
     new ServiceGateway(apis, {
@@ -97,7 +98,7 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       authorizers,
       usage,
       log: ctx!.log,
-      integrationTimeoutMs: opts.integrationTimeoutMs,
+      integrationTimeoutMs: apis.integrationTimeoutMs ?? opts.integrationTimeoutMs,
     });
 
   const openapiRoute = (key: string) => (req: IncomingMessage, res: ServerResponse, path: string) => {
