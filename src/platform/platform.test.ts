@@ -195,6 +195,30 @@ describe('platform', () => {
     expect((await invoke(p, 'svc-dev-hello')).status).toBe(404);
   });
 
+  it("drops an Event older than the function's maximumEventAge instead of retrying it", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { p, envs, clock } = await start(t.dir);
+    const failing = await zipFiles({ 'result.json': '{"fail":true}' });
+    const spec = serviceSpec('svc', 'dev', [
+      fnSpec('svc', 'dev', 'aged', failing, { extra: { maximumEventAge: 90 } }),
+    ]);
+    await deploy(p.url, spec, [failing]);
+    expect((await invoke(p, 'svc-dev-aged', '{}', { 'X-Amz-Invocation-Type': 'Event' })).status).toBe(202);
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res));
+    };
+    await settle();
+    await clock.advance(60_000);
+    await settle();
+    expect(envs.calls.length).toBe(2);
+    // The second retry would run at 180 s, past the 90 s maximum age: it is dropped.
+    await clock.advance(120_000);
+    await settle();
+    expect(envs.calls.length).toBe(2);
+    expect(await p.store.queue('lambda.async').size()).toBe(0);
+  });
+
   it('retries a failing Event invocation twice, 1 then 2 minutes apart, on the clock', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
