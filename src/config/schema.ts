@@ -80,6 +80,10 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** Serverless's schedule expression syntax: `rate(1 minute)`, `rate(5 minutes)`, 6-field `cron(...)`. */
+export const SCHEDULE_PATTERN =
+  '^(?:rate\\((?:1 (?:minute|hour|day)|(?:1\\d+|[2-9]\\d*) (?:minute|hour|day)s)\\)|cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\))$';
+
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE', 'ANY'];
 
 /** A CloudFormation intrinsic in long form. */
@@ -434,14 +438,14 @@ export const EVENT_SCHEMAS: Record<string, Schema> = {
   },
   schedule: {
     anyOf: [
-      { type: 'string', pattern: '^(?:cron\\(.+\\)|rate\\(.+\\))$' },
+      { type: 'string', pattern: SCHEDULE_PATTERN },
       {
         type: 'object',
         properties: {
           rate: {
             type: 'array',
             minItems: 1,
-            items: { anyOf: [{ type: 'string', pattern: '^(?:cron\\(.+\\)|rate\\(.+\\))$' }, cfFunction] },
+            items: { anyOf: [{ type: 'string', pattern: SCHEDULE_PATTERN }, cfFunction] },
           },
           enabled: { type: 'boolean' },
           name: { type: 'string', minLength: 1, maxLength: 64 },
@@ -462,7 +466,7 @@ export const EVENT_SCHEMAS: Record<string, Schema> = {
     type: 'object',
     properties: {
       eventBus: stringOrCf,
-      schedule: { type: 'string', pattern: '^(?:cron\\(.+\\)|rate\\(.+\\))$' },
+      schedule: { type: 'string', pattern: SCHEDULE_PATTERN },
       name: { type: 'string', minLength: 1, maxLength: 64 },
       description: { type: 'string', maxLength: 512 },
       enabled: { type: 'boolean' },
