@@ -372,6 +372,14 @@ describe('validation', () => {
         "at 'functions.get-user.events.0.schedule': value 'every 5 minutes' does not satisfy pattern",
       ],
       [
+        "schedule: 'rate(1 minutes)'",
+        "at 'functions.get-user.events.0.schedule': value 'rate(1 minutes)' does not",
+      ],
+      [
+        "schedule: 'cron(0 12 * * ?)'",
+        "at 'functions.get-user.events.0.schedule': value 'cron(0 12 * * ?)' does not",
+      ],
+      [
         'http: {path: /x, method: fetch}',
         "at 'functions.get-user.events.0.http.method': value 'fetch' does not satisfy pattern",
       ],
