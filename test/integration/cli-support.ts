@@ -68,3 +68,6 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
 export function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
+
+/** A line of a JavaScript stack trace (`    at fn (file:///x.js:1:2)`), not a config message's `at 'path'`. */
+export const STACK_LINE = /^\s+at (?:.+ \()?(?:file:|node:|\/)[^\n]*:\d+:\d+\)?$/m;
