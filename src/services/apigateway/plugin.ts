@@ -244,6 +244,18 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       if (apis.rest) authorizers.reset(`${apis.rest.apiId}|`);
       if (apis.http) authorizers.reset(`${apis.http.apiId}|`);
     },
+    async serviceOutputs(service: string, stage: string) {
+      const e = facade.endpoints(service, stage);
+      const out: Record<string, string | string[]> = {};
+      if (!e) return out;
+      if (e.apiKeys.length > 0)
+        out['api keys'] = e.apiKeys.map(
+          (k) => `${k.name}: ${k.value}${k.description ? ` - ${k.description}` : ''}`,
+        );
+      if (e.endpoints.length === 1) out.endpoint = e.endpoints[0]!;
+      else if (e.endpoints.length > 1) out.endpoints = e.endpoints;
+      return out;
+    },
     async unwireEvents(service: string, stage: string) {
       const key = `${service}:${stage}`;
       const s = served.get(key);
