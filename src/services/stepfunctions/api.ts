@@ -24,7 +24,7 @@ const STYLE = { version: '1.0' as const, namespace: 'com.amazonaws.sfn' };
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
 type Params = Record<string, unknown>;
-type Handler = (engine: StepFunctionsEngine, p: Params) => Promise<unknown>;
+type Handler = (engine: StepFunctionsEngine, p: Params, region: string) => Promise<unknown>;
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
@@ -125,8 +125,9 @@ function page<T>(items: T[], p: Params, defaultMax = 100): { items: T[]; nextTok
 }
 
 const HANDLERS: Record<string, Handler> = {
-  async CreateStateMachine(engine, p) {
+  async CreateStateMachine(engine, p, region) {
     const m = await engine.createStateMachine({
+      region,
       name: required(p, 'name'),
       definition: required(p, 'definition'),
       roleArn: required(p, 'roleArn'),
@@ -337,7 +338,7 @@ export function stepFunctionsWireApi(engine: () => StepFunctionsEngine): WireApi
           throw e;
         });
         const params = parseJsonBody(body);
-        sendJsonResult(w.res, await handler(engine(), params), '1.0');
+        sendJsonResult(w.res, await handler(engine(), params, w.region), '1.0');
       } catch (e) {
         sendJsonError(w.res, toWire(e), STYLE);
       }

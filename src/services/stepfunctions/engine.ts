@@ -46,6 +46,13 @@ export interface CreateMachineInput {
   tracingConfiguration?: unknown;
   tags?: Record<string, string>;
   owner?: MachineRecord['owner'];
+  /** The region in the machine's ARN (the request's or the deployment's); default the platform's. */
+  region?: string;
+}
+
+/** The region field of an ARN. */
+function regionOf(arnValue: string): string {
+  return arnValue.split(':')[3] ?? '';
 }
 
 /** Parses and validates a definition text; throws InvalidDefinition naming the state and field. */
@@ -177,7 +184,7 @@ export class StepFunctionsEngine {
         'ValidationException',
         `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
       );
-    const arn = machineArn(this.region, input.name);
+    const arn = machineArn(input.region ?? this.region, input.name);
     const existing = await this.machines.get(arn);
     if (existing) {
       if (
@@ -236,7 +243,7 @@ export class StepFunctionsEngine {
 
   /** Replaces a deployment-owned machine's definition, type and role in place (deploys). */
   async putOwnedMachine(input: CreateMachineInput): Promise<MachineRecord> {
-    const arn = machineArn(this.region, input.name);
+    const arn = machineArn(input.region ?? this.region, input.name);
     const existing = await this.machines.get(arn);
     if (!existing) return this.createStateMachine(input);
     parseDefinition(input.definition);
@@ -330,7 +337,13 @@ export class StepFunctionsEngine {
       );
     const name = input.name ?? randomUUID();
     if (!isValidName(name)) throw sfnError('InvalidName', `Invalid Name: '${name}'`);
-    const arn = buildExecutionArn(this.region, machine.name, name, machine.type, randomUUID());
+    const arn = buildExecutionArn(
+      regionOf(machine.stateMachineArn),
+      machine.name,
+      name,
+      machine.type,
+      randomUUID(),
+    );
     if (machine.type === 'STANDARD') {
       const existing = this.running.get(arn)?.record ?? (await this.loadExecution(arn));
       if (existing) {
@@ -396,7 +409,7 @@ export class StepFunctionsEngine {
       },
       {
         clock: this.clock,
-        region: this.region,
+        region: regionOf(record.executionArn),
         tasks,
         onEvent: (e) => {
           pending.push(e);
@@ -475,7 +488,7 @@ export class StepFunctionsEngine {
   /** Executions of a machine, newest first, optionally by status. */
   async listExecutions(machineArnValue: string, status?: string): Promise<ExecutionRecord[]> {
     const machine = await this.getMachine(machineArnValue);
-    const prefix = `arn:aws:states:${this.region}:${machine.stateMachineArn.split(':')[4]}:execution:${machine.name}:`;
+    const prefix = `arn:aws:states:${regionOf(machine.stateMachineArn)}:${machine.stateMachineArn.split(':')[4]}:execution:${machine.name}:`;
     const stored = (await this.executions.list({ prefix })).map(
       (e) => this.running.get(e.key)?.record ?? e.value,
     );

@@ -85,6 +85,7 @@ export function stepFunctionsPlugin(): ServicePlugin {
       const keep = new Set<string>();
       for (const m of planned) {
         const record = await engine.putOwnedMachine({
+          region: ctx.region,
           name: m.name,
           type: m.type,
           definition: JSON.stringify(m.definition),
