@@ -20,6 +20,7 @@ import type { Deployments } from './deployments.js';
 import { isSelflessError, SelflessError } from './errors.js';
 import { readBody, sendJson } from './http.js';
 import type { PlatformLimits } from './limits.js';
+import { stackName } from './resources/stack.js';
 import type { ServicePlugin } from './service.js';
 
 /** A deployed service as `info` shows it. */
@@ -210,7 +211,7 @@ async function serviceInfo(
     stage,
     region: rec.region,
     sections,
-    stack: `${service}-${stage}`,
+    stack: stackName(rec.spec),
     timestamp: rec.timestamp,
     functions,
     outputs: rec.outputs ?? rec.spec.outputs,

@@ -79,7 +79,7 @@ afterAll(async () => {
   work?.cleanup();
 });
 
-describe('selfless deploy / invoke / info / logs / remove', () => {
+describe('selfless deploy / invoke / info / logs / remove', { timeout: 120_000 }, () => {
   it('says which command starts a server when none answers', async () => {
     const r = await cli(['deploy'], 'http://127.0.0.1:9');
     expect(r.code).toBe(1);

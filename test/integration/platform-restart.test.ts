@@ -208,5 +208,5 @@ describe('Event invocations', () => {
       const l = lines(path.join(marks, 'crash'));
       return l.filter((x) => x.endsWith('start')).length >= 2 && l.some((x) => x.endsWith('done'));
     });
-  }, 30_000);
+  }, 60_000);
 });

@@ -17,7 +17,7 @@ import { usageError } from '../errors.js';
 import { addServiceOptions, mergedOptions } from '../options.js';
 import type { CliIo } from '../output.js';
 import { loadServiceFor, readsService } from '../service.js';
-import { serviceOutputs } from './info.js';
+import { serviceOutputs, stackOutputs } from './info.js';
 import { functionOf } from './invoke.js';
 import { SPEC_FILE } from './package.js';
 
@@ -94,7 +94,12 @@ async function deployService(loaded: LoadedService, o: DeployOptions, io: CliIo)
   io.success(`Service deployed to stack ${service}-${stage}${io.elapsed(started)}`);
   io.notice('');
   const info = await client.info(service, stage);
-  io.result(serviceOutputs(info, io.outColors.gray, true).join('\n'));
+  io.result(
+    [
+      ...serviceOutputs(info, io.outColors.gray, true),
+      ...(io.verbose ? stackOutputs(info, io.outColors.gray) : []),
+    ].join('\n'),
+  );
 }
 
 /** The parts of a function spec that are configuration (everything but the code). */

@@ -25,6 +25,12 @@ export function serviceOutputs(info: ServiceInfo, gray: (s: string) => string, w
   return lines;
 }
 
+/** `Stack Outputs:` (shown with --verbose), as Serverless prints them. */
+export function stackOutputs(info: ServiceInfo, gray: (s: string) => string): string[] {
+  const entries = Object.entries(info.outputs ?? {}).filter(([, v]) => typeof v === 'string');
+  return entries.length ? ['', gray('Stack Outputs:'), ...entries.map(([k, v]) => `  ${k}: ${v}`)] : [];
+}
+
 /** Registers `info`. */
 export function register(program: Command, io: CliIo): void {
   const cmd = program
@@ -45,6 +51,7 @@ export function register(program: Command, io: CliIo): void {
         `${gray('region:')} ${info.region}`,
         `${gray('stack:')} ${info.stack}`,
         ...serviceOutputs(info, gray, false),
+        ...(io.verbose ? stackOutputs(info, gray) : []),
       ].join('\n'),
     );
   });
