@@ -3,7 +3,7 @@
  * integration tests): routing, the control API's deploy transaction, qualifiers, persistence and
  * the async queue's retries, all through real HTTP on a free port with a ManualClock.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -178,6 +178,20 @@ describe('platform', () => {
     expect((await invoke(p, 'svc-dev-other')).status).toBe(404);
     const info = await json(fetch(`${p.url}/_selfless/services/svc/dev`));
     expect(info.functions.map((f: { key: string }) => f.key)).toEqual(['hello']);
+  });
+
+  it('refuses to start on a corrupt or unusable data dir, saying what to do', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    writeFileSync(path.join(t.dir, 'selfless.db'), 'this is not a database, just some text '.repeat(200));
+    const err = await startPlatform({ port: 0, dataDir: t.dir, log: quiet, plugins: [] }).catch((e) => e);
+    expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(err.message).toContain(t.dir);
+    expect(err.hint).toMatch(/corrupt selfless\.db/);
+    const file = path.join(t.dir, 'a-file');
+    writeFileSync(file, 'x');
+    const err2 = await startPlatform({ port: 0, dataDir: file, log: quiet, plugins: [] }).catch((e) => e);
+    expect(err2).toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 
   it('keeps everything across a restart on the same data dir', async () => {
