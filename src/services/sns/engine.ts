@@ -179,13 +179,14 @@ export class SnsEngine {
 
   /** Looks a topic up by ARN (or name). */
   findTopic(ref: string): TopicRecord | undefined {
-    return this.topics.get(ref.startsWith('arn:') ? ref : this.topicArnOf(ref));
+    // One region per platform: an ARN naming another region still means this platform's topic.
+    return this.topics.get(this.topicArnOf(ref.startsWith('arn:') ? (ref.split(':')[5] ?? '') : ref));
   }
 
   private topic(arn: string | undefined, param = 'TopicArn'): TopicRecord {
     if (!arn) throw snsError('InvalidParameter', `Invalid parameter: ${param}`);
     if (!TOPIC_ARN.test(arn)) throw snsError('InvalidParameter', `Invalid parameter: ${param}`);
-    const t = this.topics.get(arn);
+    const t = this.findTopic(arn);
     if (!t) throw snsError('NotFound', 'Topic does not exist');
     return t;
   }
@@ -256,7 +257,9 @@ export class SnsEngine {
   /** Deletes a topic and its subscriptions (deleting a missing topic succeeds, as on AWS). */
   async deleteTopic(arn: string): Promise<void> {
     if (!TOPIC_ARN.test(arn ?? '')) throw snsError('InvalidParameter', 'Invalid parameter: TopicArn');
-    if (!this.topics.has(arn)) return;
+    const topic = this.findTopic(arn);
+    if (!topic) return;
+    arn = topic.arn;
     const writes = [{ table: TOPICS, key: arn }];
     for (const s of this.subs.values())
       if (s.topicArn === arn) {
@@ -344,6 +347,7 @@ export class SnsEngine {
     opts: { returnArn?: boolean; owner?: string } = {},
   ): Promise<string> {
     const t = this.topic(topicArn);
+    topicArn = t.arn;
     if (!protocol) throw snsError('InvalidParameter', 'Invalid parameter: Protocol');
     if (!PROTOCOLS.has(protocol))
       throw snsError(
@@ -454,10 +458,10 @@ export class SnsEngine {
 
   /** Confirms a pending HTTP(S) subscription with its token; returns its ARN. */
   async confirmSubscription(topicArn: string, token: string): Promise<string> {
-    this.topic(topicArn);
+    const t = this.topic(topicArn);
     if (!token) throw snsError('InvalidParameter', 'Invalid parameter: Token');
     for (const s of this.subs.values())
-      if (s.topicArn === topicArn && s.token === token) {
+      if (s.topicArn === t.arn && s.token === token) {
         if (s.pending) {
           s.pending = false;
           await this.subTable.put(s.arn, s);
@@ -481,9 +485,9 @@ export class SnsEngine {
 
   /** Subscriptions, optionally of one topic (whose existence is checked). */
   listSubscriptions(topicArn?: string): SubscriptionRecord[] {
-    if (topicArn !== undefined) this.topic(topicArn);
+    const arn = topicArn === undefined ? undefined : this.topic(topicArn).arn;
     return [...this.subs.values()]
-      .filter((s) => topicArn === undefined || s.topicArn === topicArn)
+      .filter((s) => arn === undefined || s.topicArn === arn)
       .sort((a, b) => (a.arn < b.arn ? -1 : 1));
   }
 
