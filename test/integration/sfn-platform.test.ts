@@ -5,6 +5,9 @@
  * `.waitForTaskToken` with SendTask*, Express StartSyncExecution, API errors, and an execution
  * waiting in a Wait state and one waiting for a callback surviving a platform restart.
  */
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
@@ -394,6 +397,41 @@ describe('the API', () => {
       sfn.send(new StartSyncExecutionCommand({ stateMachineArn: arnOf('approval'), input: '{}' })),
     );
     expect(e.name).toBe('StateMachineTypeNotSupported');
+  });
+});
+
+describe('the AWS CLI', () => {
+  const aws = async (...args: string[]) => {
+    const { stdout } = await promisify(execFile)(
+      'aws',
+      ['stepfunctions', ...args, '--endpoint-url', platform.url],
+      {
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_DEFAULT_REGION: REGION,
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+      },
+    );
+    return JSON.parse(stdout);
+  };
+
+  it('starts an execution and reads its history unchanged', async () => {
+    const started = await aws(
+      'start-execution',
+      '--state-machine-arn',
+      arnOf('processTemperatures'),
+      '--input',
+      '{"sensorId":"s1","temperature":5}',
+    );
+    expect(started.executionArn).toMatch(/:execution:processTemperatures:/);
+    const d = await finished(started.executionArn);
+    expect(d.status).toBe('SUCCEEDED');
+    const h = await aws('get-execution-history', '--execution-arn', started.executionArn, '--reverse-order');
+    expect(h.events[0].type).toBe('ExecutionSucceeded');
+    expect(h.events.at(-1)).toMatchObject({ id: 1, previousEventId: 0, type: 'ExecutionStarted' });
   });
 });
 
