@@ -1,0 +1,198 @@
+// API Gateway benchmark: GET /hello through the gateway (REST API, payload 1.0, a Node.js function in
+// its own execution environments) at concurrency 1 and 50, side by side in one run with a bare
+// node:http server calling the same handler in-process, and with serverless-offline when it is
+// installed outside the project (SLS_OFFLINE_DIR, default /tmp/sls-offline: `npm i serverless@3.40.0
+// serverless-offline@13.10.1` there). The load generator runs in its own process. Not a test.
+//
+//   node bench/apigw.mjs [--seconds 5] [--long]     (--long: one extra 60 s run at c=50 for decay)
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+if (!existsSync(join(root, 'dist/platform/platform.js'))) {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(1);
+}
+const { startPlatform } = await import(join(root, 'dist/platform/platform.js'));
+const { deployLocal } = await import(join(root, 'dist/cli/commands/dev.js'));
+const { loadService } = await import(join(root, 'dist/config/index.js'));
+
+const argv = process.argv.slice(2);
+const SECONDS = argv.includes('--seconds') ? Number(argv[argv.indexOf('--seconds') + 1]) : 5;
+const LONG = argv.includes('--long');
+const OFFLINE_DIR = process.env.SLS_OFFLINE_DIR ?? '/tmp/sls-offline';
+const serviceSrc = join(here, 'apigw-service');
+const children = new Set();
+const tmp = mkdtempSync(join(os.tmpdir(), 'apigw-bench-'));
+
+function load(url, concurrency, seconds) {
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn(
+      process.execPath,
+      [join(here, 'lib/load.mjs'), url, String(concurrency), String(seconds)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.on('exit', (code) =>
+      code === 0 ? resolvePromise(JSON.parse(out)) : reject(new Error(`load exited ${code}`)),
+    );
+  });
+}
+
+function startChild(cmd, args, opts, ready) {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  children.add(p);
+  p.on('exit', () => children.delete(p));
+  return new Promise((resolvePromise, reject) => {
+    let out = '';
+    const onData = (d) => {
+      out += d;
+      const v = ready(out);
+      if (v) resolvePromise({ proc: p, value: v });
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`)));
+  });
+}
+
+async function waitFor200(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      if ((await fetch(url)).status === 200) return true;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+const results = [];
+const fmt = (r) =>
+  `${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  errors ${r.errors + r.non2xx}`;
+
+async function measure(name, url) {
+  for (const c of [1, 50]) {
+    const r = await load(url, c, SECONDS);
+    results.push({ name, c, ...r });
+    console.log(`${name.padEnd(18)} c=${String(c).padEnd(3)} ${fmt(r)}`);
+  }
+}
+
+let platform;
+try {
+  // Bare node:http baseline.
+  const bare = await startChild(
+    process.execPath,
+    [join(here, 'lib/bare-server.mjs'), join(serviceSrc, 'handler.js')],
+    {},
+    (o) => /^(\d+)\n/.exec(o)?.[1],
+  );
+  const bareUrl = `http://127.0.0.1:${bare.value}/dev/hello`;
+
+  // Selfless: platform in this process, the service deployed as `selfless dev` does.
+  process.env.SELFLESS_API_PORT_BASE = '0';
+  const quiet = { info() {}, warn() {}, error: (m) => console.error(m), debug() {} };
+  platform = await startPlatform({ port: 0, dataDir: join(tmp, 'data'), log: quiet });
+  const loaded = await loadService({ cwd: serviceSrc });
+  const result = await deployLocal(platform, loaded, join(tmp, 'pkg'));
+  const gwUrl = `${platform.service('apigateway').endpoints(result.service, result.stage).restUrl}/hello`;
+
+  // serverless-offline, when installed outside the project.
+  let offlineUrl;
+  const slsBin = join(OFFLINE_DIR, 'node_modules/serverless/bin/serverless.js');
+  if (existsSync(slsBin) && existsSync(join(OFFLINE_DIR, 'node_modules/serverless-offline'))) {
+    const dir = join(tmp, 'offline');
+    cpSync(serviceSrc, dir, { recursive: true });
+    symlinkSync(join(OFFLINE_DIR, 'node_modules'), join(dir, 'node_modules'));
+    writeFileSync(
+      join(dir, 'serverless.yml'),
+      `${readFileSync(join(dir, 'serverless.yml'), 'utf8')}\nplugins:\n  - serverless-offline\n`,
+    );
+    const port = 3900 + Math.floor(Math.random() * 50);
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      SLS_TELEMETRY_DISABLED: '1',
+      SLS_NOTIFICATIONS_MODE: 'off',
+    };
+    startChild(
+      process.execPath,
+      [
+        slsBin,
+        'offline',
+        'start',
+        '--httpPort',
+        String(port),
+        '--lambdaPort',
+        String(port + 100),
+        '--noTimeout',
+      ],
+      { cwd: dir, env },
+      () => undefined,
+    ).catch(() => {});
+    offlineUrl = `http://127.0.0.1:${port}/dev/hello`;
+    if (!(await waitFor200(offlineUrl, 60_000))) {
+      console.log('serverless-offline: did not answer within 60 s; skipped');
+      offlineUrl = undefined;
+    }
+  } else {
+    console.log(
+      `serverless-offline: not installed in ${OFFLINE_DIR}; skipped (install serverless@3 + serverless-offline@13 there to compare)`,
+    );
+  }
+
+  console.log(
+    `\nGET /hello, ${SECONDS} s per run, load generator in its own process, ${os.cpus().length} CPUs, Node ${process.version}`,
+  );
+  // Warm-up: create the execution environments c=50 needs (Lambda scales out per concurrent request).
+  await load(gwUrl, 50, 2);
+  await load(bareUrl, 50, 1);
+  if (offlineUrl) await load(offlineUrl, 50, 2);
+  await measure('bare node:http', bareUrl);
+  await measure('selfless gateway', gwUrl);
+  if (offlineUrl) await measure('serverless-offline', offlineUrl);
+
+  const get = (name, c) => results.find((r) => r.name === name && r.c === c);
+  const g50 = get('selfless gateway', 50);
+  const b50 = get('bare node:http', 50);
+  console.log('\nTargets:');
+  console.log(`  c=50 throughput vs bare: ${((100 * g50.rps) / b50.rps).toFixed(1)}% (target >= 20%)`);
+  console.log(`  c=50 p99: ${g50.p99.toFixed(2)} ms (target < 15 ms)`);
+  const o50 = get('serverless-offline', 50);
+  if (o50)
+    console.log(`  c=50 throughput vs serverless-offline: ${(g50.rps / o50.rps).toFixed(1)}x (target >= 8x)`);
+  const o1 = get('serverless-offline', 1);
+  if (o1)
+    console.log(
+      `  c=1 throughput vs serverless-offline: ${(get('selfless gateway', 1).rps / o1.rps).toFixed(1)}x`,
+    );
+
+  if (LONG) {
+    const r = await load(gwUrl, 50, 60);
+    const ps = r.perSecond;
+    const avg = (a) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+    const first = avg(ps.slice(0, 10));
+    const last = avg(ps.slice(-10));
+    console.log(`\n60 s at c=50 through the gateway: ${fmt(r)}`);
+    console.log(
+      `  first 10 s ${Math.round(first)} req/s, last 10 s ${Math.round(last)} req/s (${((100 * last) / first).toFixed(0)}% of the start; no decay means ~100%)`,
+    );
+    console.log(`  RSS of the platform process: ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+  }
+} finally {
+  for (const p of children) p.kill('SIGTERM');
+  await platform?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
