@@ -10,8 +10,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
   CreateStateMachineCommand,
+  DeleteStateMachineCommand,
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
@@ -23,6 +25,8 @@ import {
   StartExecutionCommand,
   StartSyncExecutionCommand,
   StopExecutionCommand,
+  UpdateStateMachineCommand,
+  ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -384,6 +388,51 @@ describe('the API', () => {
       name: 'InvalidArn',
       message: "Invalid Arn: 'Invalid ARN prefix: not_a_valid_arn'",
     });
+  });
+
+  it('updates, describes, validates and deletes machines; pages history', async () => {
+    const role = `arn:aws:iam::${ACCOUNT}:role/r`;
+    const one = JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', Result: 1, End: true } } });
+    const two = JSON.stringify({ StartAt: 'B', States: { B: { Type: 'Pass', Result: 2, End: true } } });
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({ name: 'editable', roleArn: role, definition: one }),
+    );
+    const updated = await sfn.send(new UpdateStateMachineCommand({ stateMachineArn, definition: two }));
+    expect(updated.updateDate).toBeInstanceOf(Date);
+    const described = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn }));
+    expect(described).toMatchObject({
+      name: 'editable',
+      status: 'ACTIVE',
+      type: 'STANDARD',
+      definition: two,
+      roleArn: role,
+    });
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn }));
+    expect((await finished(executionArn as string)).output).toBe('2');
+    const first = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 2 }));
+    expect(first.events?.map((e) => e.id)).toEqual([1, 2]);
+    const rest = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 2, nextToken: first.nextToken }),
+    );
+    expect(rest.events?.map((e) => e.id)).toEqual([3, 4]);
+    expect(rest.nextToken).toBeUndefined();
+    const noData = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, includeExecutionData: false }),
+    );
+    expect(noData.events?.[0].executionStartedEventDetails?.input).toBeUndefined();
+    const check = await sfn.send(
+      new ValidateStateMachineDefinitionCommand({
+        definition: JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Z' } } }),
+      }),
+    );
+    expect(check.result).toBe('FAIL');
+    expect(check.diagnostics?.[0]).toMatchObject({
+      code: 'MISSING_TRANSITION_TARGET',
+      location: '/States/A/Next',
+    });
+    await sfn.send(new DeleteStateMachineCommand({ stateMachineArn }));
+    const gone = await failure(sfn.send(new DescribeStateMachineCommand({ stateMachineArn })));
+    expect(gone.name).toBe('StateMachineDoesNotExist');
   });
 
   it('runs an Express machine with StartSyncExecution and refuses it for Standard', async () => {
