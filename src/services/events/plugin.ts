@@ -364,8 +364,10 @@ export function eventsPlugin(): ServicePlugin {
       for (const r of await engine.listRules(bus.name))
         if (r.owner === owner && !rules.has(`${r.eventBusName}|${r.name}`))
           await engine.deleteRule(r.eventBusName, r.name, { force: true });
+    // Rule schedules come and go with their rules; only Scheduler schedules are removed here.
     for (const s of scheduler.list())
-      if (s.owner === owner && !schedules.has(s.id)) await scheduler.remove(s.id);
+      if (s.owner === owner && s.target.kind === 'direct' && !schedules.has(s.id))
+        await scheduler.remove(s.id);
     for (const bus of await engine.listBuses())
       if (bus.owner === owner && (await engine.listRules(bus.name)).length === 0)
         await engine.deleteBus(bus.name);
