@@ -114,6 +114,9 @@ export class VariablesResolver {
   private readonly metas = new Map<string, Meta>();
   private readonly deps = new Map<string, Set<string>>();
   private memo = new Map<string, Promise<void>>();
+  /** Properties being resolved right now, and a counter of finished steps (for the watchdog). */
+  private readonly pending = new Set<string>();
+  private progress = 0;
   /** Syntax errors found while scanning, reported with the rest. */
   private readonly syntaxErrors: ResolutionError[] = [];
 
@@ -168,7 +171,46 @@ export class VariablesResolver {
         return key === target || key.startsWith(target + SEP) || target.startsWith(key + SEP);
       });
     });
-    await Promise.all(keys.map((k) => this.resolveProperty(k)));
+    let settled = false;
+    const all = Promise.all(keys.map((k) => this.resolveProperty(k))).finally(() => {
+      settled = true;
+    });
+    await Promise.race([all, this.watchdog(() => settled)]);
+  }
+
+  /**
+   * Safety net: if resolution stops making progress while nothing else (file reads, modules,
+   * timers) is pending, the properties still waiting wait on each other. Mark them as a cycle
+   * instead of leaving the promise unsettled (which would end the process silently).
+   */
+  private async watchdog(isSettled: () => boolean): Promise<void> {
+    let last = -1;
+    let idleTurns = 0;
+    while (!isSettled()) {
+      await new Promise((r) => setImmediate(r));
+      if (isSettled()) return;
+      const busy = process
+        .getActiveResourcesInfo()
+        .some((r) => r !== 'Immediate' && r !== 'TTYWrap' && r !== 'PipeWrap' && !r.startsWith('Signal'));
+      if (busy || this.progress !== last) {
+        last = this.progress;
+        idleTurns = 0;
+        continue;
+      }
+      if (++idleTurns < 50) continue;
+      const stuck = [...this.pending].map((k) => humanizePath(k.split(SEP)));
+      const names = stuck.map((n) => `"${n}"`).join(', ');
+      for (const key of this.pending) {
+        const meta = this.metas.get(key);
+        if (meta && !meta.error) {
+          meta.error = new VarError(
+            `Cannot resolve variable at "${humanizePath(key.split(SEP))}": Variables resolution stalled among ${names} properties (circular reference?)`,
+            'CIRCULAR_PROPERTY_DEPENDENCY',
+          );
+        }
+      }
+      return;
+    }
   }
 
   /** Errors collected so far (syntax errors first), one per property. */
@@ -201,6 +243,16 @@ export class VariablesResolver {
   }
 
   private async resolvePropertyNow(key: string): Promise<void> {
+    this.pending.add(key);
+    try {
+      await this.resolvePropertyOnce(key);
+    } finally {
+      this.pending.delete(key);
+      this.progress++;
+    }
+  }
+
+  private async resolvePropertyOnce(key: string): Promise<void> {
     const meta = this.metas.get(key);
     if (!meta || meta.error) return;
     const path = key.split(SEP);
