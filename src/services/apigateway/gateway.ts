@@ -80,7 +80,7 @@ export class ServiceGateway {
     const rest = this.apis.rest;
     const http = this.apis.http;
     try {
-      if (!segments) return rest && !http ? answers.missingToken() : answers.badRequest();
+      if (!segments) return answers.badRequest();
       if (rest && segments[0] === rest.stage) {
         const res = await this.handleRest(rest, req, segments.slice(1), host);
         if (res) return res;

@@ -57,13 +57,16 @@ export class ApiListener {
     private readonly opts: ListenerOptions,
   ) {
     this.gateway = gateway;
-    this.server = http.createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+    const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+    // Node checks the header and request timeouts on this interval (30 s by default): keep it tight.
+    const connectionsCheckingInterval = Math.max(20, Math.min(1_000, Math.floor(headersTimeout / 4)));
+    this.server = http.createServer({ keepAliveTimeout: 5_000, connectionsCheckingInterval }, (req, res) => {
       this.onRequest(req, res).catch(() => {
         if (!res.headersSent) writeResponse(res, answers.restInternal());
         else res.destroy();
       });
     });
-    this.server.headersTimeout = opts.headersTimeoutMs ?? 10_000;
+    this.server.headersTimeout = headersTimeout;
     this.server.requestTimeout = opts.requestTimeoutMs ?? 30_000;
   }
 
