@@ -130,6 +130,24 @@ describe('manager lifecycle', () => {
     expect(manager.environments(v1.functionName)).toHaveLength(1);
   });
 
+  it('stops the environments of a replaced $LATEST revision when the new one is first invoked', async () => {
+    const v1 = nodeFn('index.pid');
+    const old = json(await manager.invoke(v1, req(v1))).pid;
+    const v2 = { ...v1, revision: 'r2' };
+    const fresh = json(await manager.invoke(v2, req(v2))).pid;
+    expect(fresh).not.toBe(old);
+    expect(await eventually(() => !alive(old))).toBe(true);
+  });
+
+  it('reports a missing code directory as Runtime.InvalidWorkingDir', async () => {
+    const f = nodeFn('index.pid', { codeDir: resolve(FIXTURES, 'does-not-exist') });
+    const out = await manager.invoke(f, req(f));
+    expect(out.errorType).toBe('Runtime.InvalidWorkingDir');
+    expect(json(out).errorMessage).toBe(
+      `RequestId: ${out.requestId} Error: chdir ${f.codeDir}: no such file or directory`,
+    );
+  });
+
   it('keeps a flooding function from stalling the platform: excess lines are dropped and counted', async () => {
     const flood = nodeFn('index.flood');
     const other = nodeFn('index.pid');

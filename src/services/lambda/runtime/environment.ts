@@ -4,6 +4,7 @@
  * whatever happens into an InvokeOutcome with AWS's payloads and log lines.
  */
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../../../platform/clock.js';
 import {
@@ -152,6 +153,15 @@ export class Environment implements RuntimeEndpoint {
   private async boot(): Promise<void> {
     const { fn, deps } = this;
     this.apiChannel = await deps.runtimeApi.open(this);
+    if (!isDirectory(fn.codeDir)) {
+      deps.prestarted?.child.kill('SIGKILL');
+      this.initFailure = {
+        errorType: 'Runtime.InvalidWorkingDir',
+        message: `chdir ${fn.codeDir}: no such file or directory`,
+      };
+      this.die();
+      return;
+    }
     const vars = buildEnvironmentVars({
       fn,
       family: this.family,
@@ -561,6 +571,14 @@ export class Environment implements RuntimeEndpoint {
     const lines = this.pendingLines;
     this.pendingLines = [];
     this.deps.logSink.write(this.fn.logGroup, this.logStream, lines);
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -63,6 +63,15 @@ export function resolveChannel(opt?: ChannelMode): ChannelMode {
 
 const MAX_LOST_RETRIES = 3;
 
+/** Variables that act when an interpreter starts: a pre-started process cannot honour them. */
+const STARTUP_VARIABLES =
+  /^(NODE_OPTIONS|NODE_EXTRA_CA_CERTS|AWS_LAMBDA_EXEC_WRAPPER|LD_PRELOAD|LD_LIBRARY_PATH|PYTHON\w*)$/;
+
+/** True when a pre-started process can become this function without changing its behaviour. */
+export function poolable(fn: RuntimeFunction): boolean {
+  return !Object.keys(fn.environment).some((k) => STARTUP_VARIABLES.test(k));
+}
+
 export class ProcessEnvironmentManager implements EnvironmentManager {
   private readonly clock: Clock;
   private readonly channel: ChannelMode;
@@ -156,6 +165,12 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
     let best: Environment | undefined;
     const rank = { idle: 0, draining: 1, starting: 2, busy: 9, dead: 9 } as const;
     for (const env of set) {
+      if (env.fn.version === fn.version && env.revision !== fn.revision && !env.retiring) {
+        // The function changed under this version ($LATEST): its old environments can never serve again.
+        env.retiring = true;
+        if (!env.reserved) void env.stop();
+        continue;
+      }
       if (env.reserved || env.retiring || env.revision !== fn.revision || env.fn.version !== fn.version)
         continue;
       const r = rank[env.state];
@@ -169,7 +184,7 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
 
   private async startEnvironment(fn: RuntimeFunction, provisioned = false): Promise<Environment> {
     const family = runtimeFamily(fn.runtime);
-    const prestarted = family === 'provided' ? undefined : this.pool.take(family);
+    const prestarted = family === 'provided' || !poolable(fn) ? undefined : this.pool.take(family);
     const env = await Environment.start(fn, {
       clock: this.clock,
       endpointUrl: this.opts.endpointUrl,
