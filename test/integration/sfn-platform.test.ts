@@ -28,7 +28,13 @@ import {
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, startPlatform } from '../../src/platform/platform.js';
 import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
@@ -485,14 +491,28 @@ describe('the AWS CLI', () => {
 });
 
 describe('service integrations', () => {
-  it('sends to SQS with sqs:sendMessage and runs a child execution with states:startExecution.sync:2', async () => {
-    const sqs = new SQSClient({
+  it('publishes with sns:publish, sends with sqs:sendMessage and runs a child with states:startExecution.sync:2', async () => {
+    const options = {
       endpoint: platform.url,
       region: REGION,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    };
+    const sqs = new SQSClient(options);
+    const sns = new SNSClient(options);
     try {
       const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'sfn-out' }));
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'sfn-topic' }));
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: Attributes?.QueueArn,
+          Attributes: { RawMessageDelivery: 'true' },
+        }),
+      );
       const role = `arn:aws:iam::${ACCOUNT}:role/r`;
       const child = await sfn.send(
         new CreateStateMachineCommand({
@@ -509,8 +529,15 @@ describe('service integrations', () => {
           name: 'parent',
           roleArn: role,
           definition: JSON.stringify({
-            StartAt: 'Send',
+            StartAt: 'Publish',
             States: {
+              Publish: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::sns:publish',
+                Parameters: { TopicArn, Message: { 'published.$': '$.n' } },
+                ResultPath: '$.published',
+                Next: 'Send',
+              },
               Send: {
                 Type: 'Task',
                 Resource: 'arn:aws:states:::sqs:sendMessage',
@@ -536,14 +563,20 @@ describe('service integrations', () => {
       const d = await finished(executionArn as string);
       expect(d.status).toBe('SUCCEEDED');
       const out = JSON.parse(d.output as string);
+      expect(out.published).toMatchObject({ MessageId: expect.any(String) });
       expect(out.sent).toMatchObject({ MD5OfMessageBody: expect.any(String), MessageId: expect.any(String) });
       expect(out.child).toEqual({ output: { got: 5 }, status: 'SUCCEEDED' });
-      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
-      expect(received.Messages?.map((m) => JSON.parse(m.Body as string))).toEqual([{ n: 5 }]);
+      const received = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+      );
+      const bodies = (received.Messages ?? []).map((m) => JSON.parse(m.Body as string));
+      expect(bodies).toEqual(expect.arrayContaining([{ published: 5 }, { n: 5 }]));
+      expect(bodies).toHaveLength(2);
       const types = (await history(executionArn as string)).map((e) => e.type);
       expect(types).toContain('TaskSubmitted');
     } finally {
       sqs.destroy();
+      sns.destroy();
     }
   });
 });
