@@ -77,6 +77,9 @@ export class Deployments {
     private readonly plugins: ServicePlugin[],
     private readonly lambda: () => LambdaEngine,
     private readonly log: Logger,
+    /** The log groups of removed functions go with them (as their LogGroup resources do on AWS). */
+    private readonly logGroups: () => { deleteGroup(name: string): Promise<boolean> } | undefined = () =>
+      undefined,
   ) {
     this.services = store.table(SERVICES);
     this.history = store.table(HISTORY);
@@ -188,6 +191,9 @@ export class Deployments {
 
     // 4. Swap environments, then wire events on the resolved spec.
     await lambda.activate(plan);
+    await this.deleteLogGroups(
+      (previous?.spec.functions ?? []).filter((f) => plan.removed.includes(f.name)).map((f) => f.logGroup),
+    );
     try {
       const resolvedCtx: DeployContext = { ...ctx, spec: stack.spec };
       for (const p of this.plugins) if (p.wireEvents) await p.wireEvents(resolvedCtx);
@@ -241,6 +247,15 @@ export class Deployments {
     for (const name of current.functions) writes.push(...(await lambda.deletionWrites(name)));
     await this.store.batch(writes);
     await lambda.activate({ changed: [], removed: current.functions });
+    await this.deleteLogGroups(current.spec.functions.map((f) => f.logGroup));
     return { removedFunctions: current.functions };
+  }
+
+  private async deleteLogGroups(groups: string[]): Promise<void> {
+    const logs = this.logGroups();
+    for (const g of groups)
+      await logs
+        ?.deleteGroup(g)
+        .catch((e) => this.log.warn(`Could not delete log group ${g}: ${(e as Error).message}`));
   }
 }

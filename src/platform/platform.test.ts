@@ -19,17 +19,27 @@ import type { LambdaEngine } from '../services/lambda/engine.js';
 import { lambdaPlugin } from '../services/lambda/plugin.js';
 import type { EnvironmentManager, InvokeOutcome, RuntimeFunction } from '../services/lambda/runtime/types.js';
 import { logsPlugin } from '../services/logs/plugin.js';
+import type { LogStore } from '../services/logs/store.js';
 import { ManualClock } from './clock.js';
+import { SelflessError } from './errors.js';
 import { type Platform, startPlatform } from './platform.js';
 
 /** Runs "functions" whose code is `result.json`: `{"fail": true}` fails, otherwise echoes the event. */
 class ScriptedEnvironments implements EnvironmentManager {
   calls: Array<{ fn: RuntimeFunction; payload: string; arn: string }> = [];
   retired: Array<{ name: string; keep?: string }> = [];
+  /** Invocations to refuse with a throttle before running any. */
+  throttles = 0;
+  throttled = 0;
   async invoke(
     fn: RuntimeFunction,
     req: { payload: Buffer; invokedFunctionArn: string; requestId?: string },
   ): Promise<InvokeOutcome> {
+    if (this.throttles > 0) {
+      this.throttles--;
+      this.throttled++;
+      throw new SelflessError('TOO_MANY_REQUESTS', 'Rate Exceeded.');
+    }
     this.calls.push({ fn, payload: req.payload.toString(), arn: req.invokedFunctionArn });
     const script = JSON.parse(readFileSync(path.join(fn.codeDir, 'result.json'), 'utf8'));
     const base = {
@@ -204,9 +214,19 @@ describe('platform', () => {
     cleanups.pop();
     const { p } = await start(t.dir);
     expect((await json(invoke(p, 'svc-dev-hello:1'))).tag).toBe('kept');
+    p.service<LogStore>('logs').write('/aws/lambda/svc-dev-hello', 's', [
+      { timestamp: 1, message: 'a line' },
+    ]);
+    expect(
+      (await json(fetch(`${p.url}/_selfless/logs?group=/aws/lambda/svc-dev-hello&start=0`))).streams,
+    ).toEqual(['s']);
     const removed = await fetch(`${p.url}/_selfless/services/svc/dev`, { method: 'DELETE' });
     expect(await json(removed)).toEqual({ removedFunctions: ['svc-dev-hello'] });
     expect((await invoke(p, 'svc-dev-hello')).status).toBe(404);
+    // The function's log group went with it.
+    expect(
+      (await json(fetch(`${p.url}/_selfless/logs?group=/aws/lambda/svc-dev-hello&start=0`))).streams,
+    ).toEqual([]);
   });
 
   it("drops an Event older than the function's maximumEventAge instead of retrying it", async () => {
@@ -231,6 +251,31 @@ describe('platform', () => {
     await settle();
     expect(envs.calls.length).toBe(2);
     expect(await p.store.queue('lambda.async').size()).toBe(0);
+  });
+
+  it('backs off on throttles without using up the retries of an Event', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { p, envs, clock } = await start(t.dir);
+    const failing = await zipFiles({ 'result.json': '{"fail":true}' });
+    await deploy(p.url, serviceSpec('svc', 'dev', [fnSpec('svc', 'dev', 'busy', failing)]), [failing]);
+    envs.throttles = 2;
+    expect((await invoke(p, 'svc-dev-busy', '{}', { 'X-Amz-Invocation-Type': 'Event' })).status).toBe(202);
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res));
+    };
+    await settle();
+    await clock.advance(2_000);
+    await settle();
+    await clock.advance(4_000);
+    await settle();
+    expect(envs.throttled).toBe(2);
+    expect(envs.calls.length).toBe(1);
+    await clock.advance(60_000);
+    await settle();
+    await clock.advance(120_000);
+    await settle();
+    expect(envs.calls.length).toBe(3);
   });
 
   it('retries a failing Event invocation twice, 1 then 2 minutes apart, on the clock', async () => {

@@ -91,7 +91,14 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       });
     return facades.get(name) as T;
   };
-  const deployments = new Deployments(store, clock, plugins, () => service<LambdaEngine>('lambda'), log);
+  const deployments = new Deployments(
+    store,
+    clock,
+    plugins,
+    () => service<LambdaEngine>('lambda'),
+    log,
+    () => (facades.has('logs') ? service<LogStore>('logs') : undefined),
+  );
   const server: Server = createPlatformServer({
     control: (req, res, u) =>
       handleControl(req, res, u, {
