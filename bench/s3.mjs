@@ -162,7 +162,6 @@ try {
   }
 
   // 2. Throughput of 1 MB objects (the trigger-free bucket keeps function work out of it).
-  await s3.send(new PutObjectCommand({ Bucket: 'bench-in', Key: 'x', Body: 'x' })).catch(() => undefined);
   await fetch(`${platform.url}/bench-data`, {
     method: 'PUT',
     headers: {
@@ -182,6 +181,21 @@ try {
     await o.Body.transformToByteArray();
   }
   const s3Get = OBJECTS / ((now() - t) / 1000);
+  // The same through plain HTTP (no SDK checksums or signing), to separate client from server cost.
+  const auth = {
+    authorization:
+      'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0',
+  };
+  t = now();
+  for (let i = 0; i < OBJECTS; i++) {
+    const r = await fetch(`${platform.url}/bench-data/h-${i}`, { method: 'PUT', body: mb, headers: auth });
+    await r.arrayBuffer();
+  }
+  const httpPut = OBJECTS / ((now() - t) / 1000);
+  t = now();
+  for (let i = 0; i < OBJECTS; i++)
+    await (await fetch(`${platform.url}/bench-data/h-${i}`, { headers: auth })).arrayBuffer();
+  const httpGet = OBJECTS / ((now() - t) / 1000);
   t = now();
   for (let i = 0; i < OBJECTS; i++) await writeFile(path.join(fsDir, `o-${i}`), mb);
   const fsPut = OBJECTS / ((now() - t) / 1000);
@@ -202,6 +216,9 @@ try {
   console.log('1 MB objects (MB/s, sequential)             PUT      GET');
   console.log(
     `  ${'S3 API (@aws-sdk/client-s3)'.padEnd(40)} ${fmt(s3Put).padStart(7)}  ${fmt(s3Get).padStart(7)}`,
+  );
+  console.log(
+    `  ${'plain HTTP PUT / GET (fetch, no SDK)'.padEnd(40)} ${fmt(httpPut).padStart(7)}  ${fmt(httpGet).padStart(7)}`,
   );
   console.log(
     `  ${'node:fs writeFile / readFile (baseline)'.padEnd(40)} ${fmt(fsPut).padStart(7)}  ${fmt(fsGet).padStart(7)}`,
