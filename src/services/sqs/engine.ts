@@ -722,12 +722,31 @@ export class SqsEngine {
     ref: string,
     entries: Array<{ Id: string; ReceiptHandle: string }>,
   ): Promise<Array<BatchOutcome<undefined>>> {
-    this.live(ref);
+    const q = this.live(ref);
     validateBatch(entries.map((e) => e.Id));
+    return this.deleteMany(q, entries);
+  }
+
+  /** Deletes received messages by receipt handle in one write (pollers' acknowledgements). */
+  async deleteMessages(ref: string, receiptHandles: string[]): Promise<void> {
+    const q = this.live(ref);
+    await this.deleteMany(
+      q,
+      receiptHandles.map((h, i) => ({ Id: String(i), ReceiptHandle: h })),
+    );
+  }
+
+  private async deleteMany(
+    q: LiveQueue,
+    entries: Array<{ Id: string; ReceiptHandle: string }>,
+  ): Promise<Array<BatchOutcome<undefined>>> {
     const out: Array<BatchOutcome<undefined>> = [];
+    const gone: StoredMessage[] = [];
     for (const e of entries) {
       try {
-        await this.deleteMessage(ref, e.ReceiptHandle);
+        const h = parseReceipt(e.ReceiptHandle, q.record.name);
+        const m = q.messages.get(h.id);
+        if (m && !(q.record.fifo && m.receipt !== h.receipt) && !gone.includes(m)) gone.push(m);
         out.push({ Id: e.Id, ok: true, result: undefined });
       } catch (err) {
         const se = err as { code?: string; message: string };
@@ -739,6 +758,11 @@ export class SqsEngine {
           Message: se.message,
         });
       }
+    }
+    if (gone.length > 0) {
+      await this.store.batch(gone.map((m) => ({ table: MESSAGES, key: `${q.record.name}/${m.id}` })));
+      for (const m of gone) q.messages.delete(m.id);
+      if (q.record.fifo) this.wake(q);
     }
     return out;
   }

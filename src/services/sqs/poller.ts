@@ -243,7 +243,12 @@ export class SqsPoller {
       }
     });
     // Messages that match no filter pattern are deleted without invoking, as Lambda does.
-    for (const m of batch) if (!kept.includes(m)) await this.engine.deleteMessage(queueArn, m.ReceiptHandle);
+    const dropped = batch.filter((m) => !kept.includes(m));
+    if (dropped.length > 0)
+      await this.engine.deleteMessages(
+        queueArn,
+        dropped.map((m) => m.ReceiptHandle),
+      );
     if (kept.length === 0) return;
     let failed: Set<string> | undefined;
     try {
