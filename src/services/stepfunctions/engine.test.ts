@@ -146,8 +146,8 @@ describe('StepFunctionsEngine', () => {
     const scheduled = (await first.engine.getHistory(started.executionArn)).find(
       (e) => e.type === 'TaskScheduled',
     );
-    const token = JSON.parse((scheduled?.taskScheduledEventDetails as { parameters: string }).parameters)
-      .Payload.token;
+    const details = scheduled?.taskScheduledEventDetails as { parameters: string } | undefined;
+    const token = JSON.parse(details?.parameters ?? '{}').Payload.token;
     await first.engine.shutdown();
     await first.store.close();
 
