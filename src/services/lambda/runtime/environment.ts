@@ -80,6 +80,8 @@ interface Running {
 }
 
 const MB = 1024 * 1024;
+/** How long a runtime may take between answering and asking for the next event. */
+const DRAIN_LIMIT_MS = 2000;
 
 /** A new 32-hex environment id (the suffix of its log stream). */
 export function newEnvironmentId(): string {
@@ -278,7 +280,15 @@ export class Environment implements RuntimeEndpoint {
 
   /** Runs one invocation (the manager reserved this environment for it). */
   async invoke(req: InvokeRequest & { requestId: string }): Promise<InvokeOutcome> {
+    // A runtime that answered but never asks for the next event is stuck: replace it.
+    const guard =
+      this.state === 'draining'
+        ? this.deps.clock.setTimer(() => {
+            if (this.state === 'draining') this.kill('stop');
+          }, DRAIN_LIMIT_MS)
+        : undefined;
     const ready = await this.whenReady();
+    guard?.cancel();
     if (!ready) {
       if (this.everReady) throw new EnvironmentLostError();
       return this.initFailureOutcome(req.requestId);
