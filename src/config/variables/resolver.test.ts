@@ -36,12 +36,30 @@ describe('VariablesResolver', () => {
     );
   });
 
-  it('does not hang when resolution stalls: the stuck properties are reported', async () => {
-    const config = { a: '${never:x}' };
-    const r = new VariablesResolver(config, { never: () => new Promise(() => {}) });
+  it('does not hang if property waits never settle (a resolver bug): the stuck properties are reported', async () => {
+    const config = { a: '${self:b}', b: 'value' };
+    const r = new VariablesResolver(config, {
+      self: ({ address, resolveConfigurationProperty }) =>
+        resolveConfigurationProperty(String(address).split('.')),
+    });
+    // Simulate the bug the watchdog guards against: a dependency wait that never settles.
+    (r as unknown as { resolveDependency: () => Promise<unknown> }).resolveDependency = () =>
+      new Promise(() => {});
     await r.resolve();
     expect(r.errors()[0]!.message).toBe(
       'Cannot resolve variable at "a": Variables resolution stalled among "a" properties (circular reference?)',
     );
+  });
+
+  it('waits for sources doing their own work (module loading, I/O), however many turns it takes', async () => {
+    const config = { a: '${slow:x}' };
+    const r = new VariablesResolver(config, {
+      slow: async () => {
+        for (let i = 0; i < 500; i++) await new Promise((res) => setImmediate(res));
+        return 'done';
+      },
+    });
+    await r.resolve();
+    expect(config.a).toBe('done');
   });
 });

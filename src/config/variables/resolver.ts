@@ -117,6 +117,8 @@ export class VariablesResolver {
   /** Properties being resolved right now, and a counter of finished steps (for the watchdog). */
   private readonly pending = new Set<string>();
   private progress = 0;
+  /** Source calls in flight, with how many property waits each is blocked on. */
+  private readonly sourceCalls = new Set<{ waiting: number }>();
   /** Syntax errors found while scanning, reported with the rest. */
   private readonly syntaxErrors: ResolutionError[] = [];
 
@@ -189,9 +191,12 @@ export class VariablesResolver {
     while (!isSettled()) {
       await new Promise((r) => setImmediate(r));
       if (isSettled()) return;
-      const busy = process
-        .getActiveResourcesInfo()
-        .some((r) => r !== 'Immediate' && r !== 'TTYWrap' && r !== 'PipeWrap' && !r.startsWith('Signal'));
+      // Busy: a source is working on its own (module loading, I/O), not waiting on a property.
+      const busy =
+        [...this.sourceCalls].some((c) => c.waiting === 0) ||
+        process
+          .getActiveResourcesInfo()
+          .some((r) => r !== 'Immediate' && r !== 'TTYWrap' && r !== 'PipeWrap' && !r.startsWith('Signal'));
       if (busy || this.progress !== last) {
         last = this.progress;
         idleTurns = 0;
@@ -360,6 +365,16 @@ export class VariablesResolver {
         : undefined;
       const address = source.address ? await this.operand(source.address, human, key) : undefined;
       let value: unknown;
+      const call = { waiting: 0 };
+      const blocked = async <T>(p: () => Promise<T>): Promise<T> => {
+        call.waiting++;
+        try {
+          return await p();
+        } finally {
+          call.waiting--;
+        }
+      };
+      this.sourceCalls.add(call);
       try {
         value = normalizeResult(
           source.type,
@@ -367,8 +382,8 @@ export class VariablesResolver {
             address,
             params,
             propertyPath: human,
-            resolveConfigurationProperty: (keys) => this.resolveDependency(key, keys),
-            resolveVariable: (s) => this.resolveVariableString(s, human, key),
+            resolveConfigurationProperty: (keys) => blocked(() => this.resolveDependency(key, keys)),
+            resolveVariable: (s) => blocked(() => this.resolveVariableString(s, human, key)),
           }),
         );
       } catch (e) {
@@ -377,6 +392,9 @@ export class VariablesResolver {
         const message = e instanceof Error ? e.message : `Non-error exception: ${inspect(e)}`;
         const code = (e as { code?: string }).code ?? 'VARIABLE_RESOLUTION_ERROR';
         throw new VarError(`Cannot resolve variable at "${human}": ${message}`, code);
+      } finally {
+        this.sourceCalls.delete(call);
+        this.progress++;
       }
       if (value !== null && value !== undefined) return value;
       if (i === v.sources.length - 1) {
