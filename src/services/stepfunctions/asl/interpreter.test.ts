@@ -388,6 +388,32 @@ describe('Map and Parallel', () => {
     expect(peak).toBe(2);
   });
 
+  it('batches items with ItemBatcher (MaxItemsPerBatch, BatchInput)', async () => {
+    const h = harness(
+      {
+        StartAt: 'M',
+        States: {
+          M: {
+            Type: 'Map',
+            ItemsPath: '$.items',
+            ItemBatcher: { MaxItemsPerBatch: 2, BatchInput: { 'source.$': '$.source' } },
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+              StartAt: 'P',
+              States: { P: { Type: 'Pass', End: true } },
+            },
+            End: true,
+          },
+        },
+      },
+      { items: [1, 2, 3], source: 'csv' },
+    );
+    expect((await h.exec.run()).output).toEqual([
+      { BatchInput: { source: 'csv' }, Items: [1, 2] },
+      { BatchInput: { source: 'csv' }, Items: [3] },
+    ]);
+  });
+
   it('fails a Parallel with the failing branch’s own error name', async () => {
     const h = harness(
       {

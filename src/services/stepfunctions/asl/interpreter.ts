@@ -1011,6 +1011,62 @@ export class Execution {
     return v;
   }
 
+  /**
+   * ItemBatcher: groups items into batches by MaxItemsPerBatch and MaxInputBytesPerBatch; each
+   * iteration gets `{"BatchInput": ..., "Items": [...]}` (BatchInput only when configured).
+   */
+  private async batches(env: StateEnv, items: Json[], effective: Json): Promise<Json[]> {
+    const batcher = env.state.ItemBatcher as JsonObject;
+    const limit = async (
+      field: 'MaxItemsPerBatch' | 'MaxInputBytesPerBatch',
+    ): Promise<number | undefined> => {
+      let v: Json | undefined = batcher[field];
+      if (env.lang === 'JSONata') {
+        const expr = jsonataExpression(v);
+        if (expr !== undefined)
+          v = await evaluateJsonata(expr, this.jsonataScope(env), `ItemBatcher/${field}`);
+      } else if (typeof batcher[`${field}Path`] === 'string') {
+        const path = batcher[`${field}Path`] as string;
+        v = evaluatePathOrFail(path, this.pathScope(env, effective));
+        if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) v = Number(v);
+      }
+      if (v === undefined) return undefined;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+        throw runtimeError(`The ${field} field must be a positive integer, but was ${jsonText(v)}`);
+      return v;
+    };
+    const maxItems = await limit('MaxItemsPerBatch');
+    const maxBytes = await limit('MaxInputBytesPerBatch');
+    let batchInput: Json | undefined;
+    if (batcher.BatchInput !== undefined)
+      batchInput =
+        env.lang === 'JSONata'
+          ? await evaluateJsonataValue(batcher.BatchInput, this.jsonataScope(env), 'ItemBatcher/BatchInput')
+          : applyTemplate(batcher.BatchInput, this.pathScope(env, effective));
+    const out: Json[] = [];
+    let current: Json[] = [];
+    let bytes = 2;
+    const flush = () => {
+      if (current.length === 0) return;
+      out.push(batchInput === undefined ? { Items: current } : { BatchInput: batchInput, Items: current });
+      current = [];
+      bytes = 2;
+    };
+    for (const item of items) {
+      const size = byteSize(item) + 1;
+      if (
+        current.length > 0 &&
+        ((maxItems !== undefined && current.length >= maxItems) ||
+          (maxBytes !== undefined && bytes + size > maxBytes))
+      )
+        flush();
+      current.push(item);
+      bytes += size;
+    }
+    flush();
+    return out;
+  }
+
   private async map(env: StateEnv): Promise<Exit> {
     const { state } = env;
     const processor = (state.ItemProcessor ?? state.Iterator) as ProcessorDefinition;
@@ -1040,7 +1096,10 @@ export class Execution {
       items = evaluatePathOrFail(itemsPath, this.pathScope(env, effective));
       if (!Array.isArray(items)) throw runtimeError(`Reference path "${itemsPath}" must point to array.`);
     }
-    const list = items as Json[];
+    const list =
+      state.ItemBatcher === undefined
+        ? (items as Json[])
+        : await this.batches(env, items as Json[], effective);
     const maxConcurrency = (await this.mapSetting(env, 'MaxConcurrency', effective)) ?? 0;
     const toleratedCount = await this.mapSetting(env, 'ToleratedFailureCount', effective);
     const toleratedPct = await this.mapSetting(env, 'ToleratedFailurePercentage', effective);
