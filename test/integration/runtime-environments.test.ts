@@ -359,6 +359,12 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
         expect(out.logTail).not.toContain('late timer');
       });
 
+      it('an async handler whose promise never settles fails with Runtime.NodeJsExit once the loop drains', async () => {
+        const out = await invoke(fn('nodejs20.x', 'index.neverSettles'));
+        expect(out.errorType).toBe('Runtime.NodeJsExit');
+        expect(json(out).errorType).toBe('Runtime.NodeJsExit');
+      });
+
       it('finds the AWS SDK v3 without packaging it (CommonJS require)', async () => {
         const out = await invoke(fn('nodejs20.x', 'index.sdk'));
         expect(json(out)).toEqual({ sdk: 'function' });

@@ -139,6 +139,16 @@ describe('manager lifecycle', () => {
     expect(await eventually(() => !alive(old))).toBe(true);
   });
 
+  it('notices an idle environment killed from outside and starts a fresh one', async () => {
+    const f = nodeFn('index.pid');
+    const first = json(await manager.invoke(f, req(f))).pid;
+    process.kill(first, 'SIGKILL');
+    expect(await eventually(() => manager.environments(f.functionName).length === 0)).toBe(true);
+    const second = await manager.invoke(f, req(f));
+    expect(json(second).pid).not.toBe(first);
+    expect(second.initDurationMs).toBeGreaterThan(0);
+  });
+
   it('reports a missing code directory as Runtime.InvalidWorkingDir', async () => {
     const f = nodeFn('index.pid', { codeDir: resolve(FIXTURES, 'does-not-exist') });
     const out = await manager.invoke(f, req(f));
@@ -191,6 +201,8 @@ describe('idle environments', () => {
       const f = nodeFn('index.pid');
       const pid = json(await manager.invoke(f, req(f))).pid;
       expect(json(await manager.invoke(f, req(f))).pid).toBe(pid);
+      // The idle time starts when the runtime asks for its next event.
+      expect(await eventually(() => manager.environments(f.functionName)[0]?.state === 'idle')).toBe(true);
       await clock.advance(59_000);
       expect(manager.environments(f.functionName)).toHaveLength(1);
       await clock.advance(1_001);

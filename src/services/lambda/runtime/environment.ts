@@ -503,6 +503,10 @@ export class Environment implements RuntimeEndpoint {
     if (pid !== undefined) killTree(pid);
     void this.drainAfterExit().then(() => {
       const cur = this.current;
+      if (!cur && !this.killReason && this.everReady) {
+        // Killed from outside (or crashed on background work) between invocations.
+        this.log(`[selfless] execution environment exited while idle: ${exitDescription(code, signal)}`);
+      }
       if (cur && !cur.completion && this.state === 'busy') {
         if (this.killReason === 'timeout') this.complete({ kind: 'timeout' });
         else {
@@ -580,7 +584,11 @@ export class Environment implements RuntimeEndpoint {
     if (!this.pendingLines.length || !this.deps.logSink) return;
     const lines = this.pendingLines;
     this.pendingLines = [];
-    this.deps.logSink.write(this.fn.logGroup, this.logStream, lines);
+    try {
+      this.deps.logSink.write(this.fn.logGroup, this.logStream, lines);
+    } catch {
+      // A failing log store must not fail invocations; the lines stay in the invocation's tail.
+    }
   }
 }
 
