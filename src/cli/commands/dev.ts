@@ -18,6 +18,7 @@ import type { SelflessError } from '../../platform/errors.js';
 import { type Platform, startPlatform } from '../../platform/platform.js';
 import type { Logger } from '../../platform/service.js';
 import type { ApiGatewayFacade } from '../../services/apigateway/plugin.js';
+import type { LogSink } from '../../services/lambda/runtime/types.js';
 import { addServiceOptions, mergedOptions } from '../options.js';
 import type { CliIo } from '../output.js';
 import { readsService } from '../service.js';
@@ -67,6 +68,25 @@ export function serviceOutputs(platform: Platform, result: DeployResult): string
   return lines.join('\n');
 }
 
+/**
+ * Shows every function log line on stderr as it is written (`hello: START RequestId…`), as a local
+ * dev loop should; the lines are still stored for `logs` and CloudWatch Logs.
+ */
+function echoFunctionLogs(platform: Platform, io: CliIo): void {
+  let sink: LogSink;
+  try {
+    sink = platform.service<LogSink>('logs');
+  } catch {
+    return;
+  }
+  const write = sink.write.bind(sink);
+  sink.write = (group, stream, lines) => {
+    const fn = group.replace(/^\/aws\/lambda\//, '');
+    for (const l of lines) io.writeStderr(`${io.colors.gray(`${fn}:`)} ${l.message.replace(/\n$/, '')}\n`);
+    write(group, stream, lines);
+  };
+}
+
 export interface DevOptions {
   serviceDir: string;
   configPath?: string;
@@ -111,6 +131,7 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
+  echoFunctionLogs(platform, o.io);
   let watcher: ReturnType<typeof watchService> | undefined;
   const stop = async () => {
     await watcher?.close();
