@@ -25,7 +25,10 @@ export interface BucketRecord {
 /** One stored object version: its bytes are the blob `blob`, the rest is metadata. */
 export interface ObjectRecord {
   key: string;
+  /** The blob holding the bytes; '' when they are inline (or the object is empty). */
   blob: string;
+  /** Base64 bytes of a small object kept in the record itself. */
+  inline?: string;
   size: number;
   /** Hex MD5 (or `md5-of-md5s-N` for multipart), without quotes. */
   etag: string;
