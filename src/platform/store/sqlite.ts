@@ -66,15 +66,20 @@ export class SqliteStore implements Store {
   }
 
   async batch(writes: Write[]): Promise<void> {
-    const put = this.db.prepare('INSERT OR REPLACE INTO kv (ns, k, v) VALUES (?, ?, ?)');
-    const del = this.db.prepare('DELETE FROM kv WHERE ns = ? AND k = ?');
-    this.db.transaction(() => {
-      for (const w of writes) {
-        if (w.value === undefined) del.run(w.table, w.key);
-        else put.run(w.table, w.key, JSON.stringify(w.value));
+    // Statements and the transaction are prepared once: batches are on hot paths (logs, deploys).
+    this.batchTx ??= this.db.transaction((ws: Write[]) => {
+      this.batchPut ??= this.db.prepare('INSERT OR REPLACE INTO kv (ns, k, v) VALUES (?, ?, ?)');
+      this.batchDel ??= this.db.prepare('DELETE FROM kv WHERE ns = ? AND k = ?');
+      for (const w of ws) {
+        if (w.value === undefined) this.batchDel.run(w.table, w.key);
+        else this.batchPut.run(w.table, w.key, JSON.stringify(w.value));
       }
-    })();
+    });
+    this.batchTx(writes);
   }
+  private batchTx: ((ws: Write[]) => void) | undefined;
+  private batchPut: Database.Statement | undefined;
+  private batchDel: Database.Statement | undefined;
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
