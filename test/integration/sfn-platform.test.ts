@@ -37,6 +37,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, startPlatform } from '../../src/platform/platform.js';
+import type { StepFunctionsFacade } from '../../src/services/stepfunctions/facade.js';
 import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
@@ -221,6 +222,8 @@ describe('state machines from a deployment', () => {
     expect(names).toEqual(expect.arrayContaining(['processTemperatures', 'approval', 'double']));
     expect(names.some((n) => n?.startsWith('PauseStepFunctionsStateMachine-'))).toBe(true);
     expect(list.stateMachines?.find((m) => m.name === 'double')?.type).toBe('EXPRESS');
+    const facade = platform.service<StepFunctionsFacade>('stepfunctions');
+    expect(await facade.machineArnFor('pipe', 'dev', 'approval')).toBe(arnOf('approval'));
   });
 });
 

@@ -14,6 +14,7 @@ import { Execution, PAYLOAD_LIMIT } from './asl/interpreter.js';
 import type { Checkpoint, ExecutionOutcome, HistoryEvent, TaskPort } from './asl/ports.js';
 import type { Json, StateMachineDefinition } from './asl/types.js';
 import { formatProblems, validateDefinition } from './asl/validate.js';
+import type { StepFunctionsFacade } from './facade.js';
 import { type ChildDescription, type IntegrationDeps, invokeIntegration } from './integrations.js';
 import {
   executionArn as buildExecutionArn,
@@ -88,8 +89,8 @@ interface Waiter {
 
 const MAX_EXPRESS_KEPT = 1000;
 
-/** The engine behind the API, the plugin and the `states:startExecution` integration. */
-export class StepFunctionsEngine {
+/** The engine behind the API, the plugin and the `states:startExecution` integration; also the facade. */
+export class StepFunctionsEngine implements StepFunctionsFacade {
   private readonly machines;
   private readonly executions;
   private readonly history;
@@ -282,6 +283,11 @@ export class StepFunctionsEngine {
 
   async listMachines(): Promise<MachineRecord[]> {
     return (await this.machines.list()).map((e) => e.value).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The ARN of a machine a deployment created, by its key under stepFunctions.stateMachines. */
+  async machineArnFor(service: string, stage: string, key: string): Promise<string | undefined> {
+    return (await this.ownedMachines(service, stage)).find((m) => m.owner?.key === key)?.stateMachineArn;
   }
 
   /** Machines a deployment created for a service and stage. */
