@@ -1,8 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: config text holds ${} variables
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { findConfigFile, loadService } from './index.js';
-import { load, loadError, serviceDir } from './test-helpers.js';
+import { load, loadError, removeServiceDirs, serviceDir } from './test-helpers.js';
+
+afterAll(removeServiceDirs);
 
 const minimal = 'service: users\nprovider:\n  name: aws\nfunctions:\n  get-user:\n    handler: handler.get\n';
 

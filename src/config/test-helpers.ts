@@ -1,16 +1,16 @@
-/** Test helpers: throwaway service folders on disk, removed after the test file. */
+/** Test helpers: throwaway service folders on disk; call `removeServiceDirs` in `afterAll`. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
 import { isSelflessError, type SelflessError } from '../platform/errors.js';
 import { loadService } from './load.js';
 import type { LoadedService, LoadOptions } from './types.js';
 
 const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+/** Removes every folder `serviceDir` made (no vitest import here: this file is part of the build). */
+export function removeServiceDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
 
 /** Writes `files` (path → content) into a fresh temp folder and returns it. */
 export function serviceDir(files: Record<string, string>): string {

@@ -1,6 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these specs are about ${…} syntax in plain strings
-import { describe, expect, it } from 'vitest';
-import { load, loadError } from './test-helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { load, loadError, removeServiceDirs } from './test-helpers.js';
+
+afterAll(removeServiceDirs);
 
 const base = 'service: svc\nprovider:\n  name: aws\n';
 
