@@ -100,7 +100,12 @@ async function handle(engine: SqsEngine, w: WireRequest): Promise<void> {
       if (input.QueueUrl === undefined && /^\/\d{12}\/[^/]+$/.test(w.url.pathname))
         input.QueueUrl = `${baseUrl(w.req)}${w.url.pathname}`;
     }
-    const out = await run(engine, action, input, baseUrl(w.req));
+    // A client that hangs up during a long poll must not make messages invisible for nothing.
+    const gone = new AbortController();
+    w.res.on('close', () => {
+      if (!w.res.writableEnded) gone.abort();
+    });
+    const out = await run(engine, action, input, baseUrl(w.req), gone.signal);
     if (json) sendJsonResult(w.res, out, '1.0');
     else sendQueryResult(w.res, action, XMLNS, toQueryXml(action, out));
   } catch (e) {
@@ -201,7 +206,13 @@ function batchResult<T>(outcomes: Array<BatchOutcome<T>>, render: (r: T) => Outp
 }
 
 /** Runs one operation on JSON-shaped input; returns the JSON-shaped output. */
-async function run(engine: SqsEngine, action: string, input: Input, base: string): Promise<Output> {
+async function run(
+  engine: SqsEngine,
+  action: string,
+  input: Input,
+  base: string,
+  signal?: AbortSignal,
+): Promise<Output> {
   const url = (name: string) => SqsEngine.urlOf(base, name);
   switch (action) {
     case 'CreateQueue': {
@@ -265,6 +276,7 @@ async function run(engine: SqsEngine, action: string, input: Input, base: string
           ...(strList(input, 'MessageSystemAttributeNames') ?? []),
         ],
         messageAttributeNames: strList(input, 'MessageAttributeNames'),
+        signal,
       });
       return messages.length > 0 ? { Messages: messages } : {};
     }

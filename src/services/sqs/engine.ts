@@ -610,6 +610,7 @@ export class SqsEngine {
       );
     const deadline = this.clock.now() + wait * 1000;
     for (;;) {
+      if (opts.signal?.aborted) return [];
       const { taken, nextAt } = await this.take(q, max, opts.visibilityTimeout);
       if (taken.length > 0) return taken.map((m) => render(m, opts));
       const now = this.clock.now();
