@@ -5,7 +5,6 @@ Standard library only. With ``--fd=3`` it talks length-prefixed frames over the 
 otherwise it is a plain Lambda Runtime API client of AWS_LAMBDA_RUNTIME_API.
 """
 
-import decimal
 import importlib
 import json
 import logging
@@ -14,7 +13,6 @@ import socket
 import struct
 import sys
 import time
-import traceback
 
 FAST = "--fd=3" in sys.argv
 del sys.argv[1:]
@@ -185,6 +183,8 @@ class JsonFormatter(logging.Formatter):
             "requestId": getattr(record, "aws_request_id", None),
         }
         if record.exc_info:
+            import traceback
+
             out["errorType"] = record.exc_info[0].__name__
             out["errorMessage"] = str(record.exc_info[1])
             out["stackTrace"] = traceback.format_tb(record.exc_info[2])
@@ -224,6 +224,8 @@ class FaultException(Exception):
 
 
 def user_stack(tb):
+    import traceback
+
     frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename) != BOOTSTRAP_FILE]
     return traceback.format_list(frames)
 
@@ -258,6 +260,8 @@ def log_error(error):
 
 
 def decimal_serializer(o):
+    import decimal  # only reached for values json cannot encode itself
+
     if isinstance(o, decimal.Decimal):
         return float(o)
     raise TypeError(repr(o) + " is not JSON serializable")

@@ -74,6 +74,14 @@ describe('invokeOnce (invoke local)', () => {
     expect(out.logTail).toContain('hello from python {"a": 1}');
   });
 
+  it('serialises Decimal results as numbers, as the python runtime does', async () => {
+    const f = nodeFn('handler.decimal_value', {
+      runtime: 'python3.12',
+      codeDir: resolve(FIXTURES, 'python-basic'),
+    });
+    expect(json(await invokeOnce(f, req(f)))).toEqual({ n: 1.5 });
+  });
+
   it('refuses runtimes this machine cannot run and payloads over 6 MB', async () => {
     const f = nodeFn('index.pid', { runtime: 'java21' });
     await expect(invokeOnce(f, req(f))).rejects.toMatchObject({ code: 'RUNTIME_UNAVAILABLE' });

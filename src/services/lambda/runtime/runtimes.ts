@@ -15,10 +15,16 @@ export type RuntimeFamily = 'node' | 'python' | 'provided';
 export const PYTHON_BIN = '/usr/bin/python3';
 
 /** The package root (holds runtimes/ and node_modules/), found from this file in src/ or dist/. */
+let packageRootCache: string | undefined;
+
 export function packageRoot(): string {
+  if (packageRootCache) return packageRootCache;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'runtimes')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (existsSync(join(dir, 'runtimes')) && existsSync(join(dir, 'package.json'))) {
+      packageRootCache = dir;
+      return dir;
+    }
     const up = dirname(dir);
     if (up === dir) throw new Error('selfless: cannot locate the package root (runtimes/ missing)');
     dir = up;
