@@ -80,6 +80,12 @@ describe('selfless dev', () => {
     expect(await (await fetch(url)).json()).toEqual({ message: 'hello v1' });
     expect(await (await fetch(items)).json()).toEqual([{ sku: 'a' }, { sku: 'b' }]);
 
+    // Requests keep being answered while the new code deploys: the old environments serve until then.
+    const statuses: number[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) statuses.push((await fetch(items)).status);
+    })();
     const file = path.join(serviceDir, 'handler.js');
     writeFileSync(file, readFileSync(file, 'utf8').replace('hello v1', 'hello v2'));
     const body = await until('the new response', async () => {
@@ -87,7 +93,11 @@ describe('selfless dev', () => {
       return b.message === 'hello v2' ? b : undefined;
     });
     expect(body).toEqual({ message: 'hello v2' });
-    await until('redeploy line', () => (/✔ Redeployed .*hello/.test(stderr) ? true : undefined));
+    await until('redeploy line', () => (/✔ Redeployed .*hello.* \(\d+ ms\)/.test(stderr) ? true : undefined));
+    polling = false;
+    await poller;
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
     // A broken config does not end the session; the last good deployment keeps serving.
     const yml = path.join(serviceDir, 'serverless.yml');

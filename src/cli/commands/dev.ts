@@ -167,7 +167,7 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
       for (const w of result.warnings) o.io.warning(w);
       const changed = result.functions.filter((f) => f.status !== 'unchanged').map((f) => f.key);
       o.io.success(
-        `${changed.length > 0 ? `Redeployed ${changed.join(', ')}` : 'Redeployed (no function changed)'}${o.io.elapsed(t0)}`,
+        `${changed.length > 0 ? `Redeployed ${changed.join(', ')}` : 'Redeployed (no function changed)'} ${o.io.colors.gray(`(${Date.now() - t0} ms)`)}`,
       );
       const after = JSON.stringify(
         platform

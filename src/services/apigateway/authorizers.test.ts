@@ -1,10 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../platform/clock.js';
 import type { FacadeInvokeRequest, LambdaFacade } from '../lambda/facade.js';
 import { Authorizers } from './authorizers.js';
 import type { RouteContext } from './event-v1.js';
-import type { JwtAuthorizerDef, RestAuthorizerDef } from './model.js';
+import type { HttpLambdaAuthorizerDef, JwtAuthorizerDef, RestAuthorizerDef } from './model.js';
 import { gatewayRequest } from './test-helpers.js';
 
 /** A facade whose "function" is a JS callback: enough to test caching and response handling in isolation. */
@@ -218,5 +221,92 @@ describe('JWT authorizers', () => {
     expect((await check(token, ['read'])).ok).toBe(true);
     const out = await check(token, ['admin']);
     expect(!out.ok && out.response.statusCode).toBe(403);
+  });
+});
+
+describe('HTTP API Lambda authorizers', () => {
+  const def: HttpLambdaAuthorizerDef = {
+    kind: 'http-lambda',
+    name: 'auth',
+    functionName: 'auth-fn',
+    resultTtlInSeconds: 0,
+    enableSimpleResponses: false,
+    payloadVersion: '2.0',
+    identitySources: ['$request.header.Authorization'],
+  };
+  const v2route: RouteContext = { ...route, stage: '$default', path: '/pets/1' };
+  const call = async (fn: (e: Record<string, unknown>) => unknown, token = 't') => {
+    const { lambda, calls } = facade(fn);
+    const auth = new Authorizers(() => lambda, new ManualClock(), 'us-east-1');
+    const out = await auth.httpLambda(def, req(token), 'api1234567', v2route, 'h', () => ({}));
+    return { out, calls };
+  };
+
+  it('sends the 2.0 authorizer event and evaluates IAM-policy responses against the route ARN', async () => {
+    const { out, calls } = await call((e) => ({
+      principalId: 'p1',
+      policyDocument: {
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: e.routeArn }],
+      },
+      context: { tier: 'gold' },
+    }));
+    expect(calls[0]).toMatchObject({
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: 'arn:aws:execute-api:us-east-1:000000000000:api1234567/$default/GET/pets/1',
+      identitySource: ['t'],
+    });
+    expect(out).toEqual({ ok: true, authorizer: { lambda: { tier: 'gold', principalId: 'p1' } } });
+  });
+
+  it('answers 403 Forbidden for a Deny and 500 for a malformed response', async () => {
+    const deny = await call(() => ({
+      principalId: 'p',
+      policyDocument: { Statement: [{ Action: '*', Effect: 'Deny', Resource: '*' }] },
+    }));
+    expect(!deny.out.ok && deny.out.response.statusCode).toBe(403);
+    const bad = await call(() => 'yes');
+    expect(!bad.out.ok && bad.out.response.statusCode).toBe(500);
+  });
+});
+
+describe('JWT key sets from a file', () => {
+  it('reads a JWKS file given as an absolute path', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jwks-'));
+    try {
+      const pair = await generateKeyPair('ES256');
+      const file = path.join(dir, 'jwks.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'f1', alg: 'ES256' }] }),
+      );
+      const def: JwtAuthorizerDef = {
+        kind: 'jwt',
+        name: 'file',
+        issuerUrl: 'https://iss',
+        audience: ['a'],
+        identitySources: ['$request.header.Authorization'],
+        jwks: { kind: 'url', url: `file://${file}` },
+      };
+      const token = await new SignJWT({ sub: 's' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'f1' })
+        .setIssuer('https://iss')
+        .setAudience('a')
+        .setExpirationTime(Math.floor(Date.UTC(2026, 0, 1) / 1000) + 60)
+        .sign(pair.privateKey);
+      const auth = new Authorizers(
+        () => ({}) as LambdaFacade,
+        new ManualClock(Date.UTC(2026, 0, 1)),
+        'us-east-1',
+      );
+      const out = await auth.jwt(
+        def,
+        gatewayRequest({ headers: [['Authorization', `Bearer ${token}`]] }),
+        undefined,
+      );
+      expect(out.ok).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
