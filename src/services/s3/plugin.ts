@@ -4,6 +4,7 @@
  * serverless.yml `s3` event wiring.
  */
 
+import { requestIds } from '../../aws/rest-xml.js';
 import { arn } from '../../platform/aws-account.js';
 import { SelflessError } from '../../platform/errors.js';
 import type {
@@ -133,22 +134,7 @@ export function s3Plugin(): ServicePlugin {
         log: ctx.log,
         checkDestinations: missingFunctions,
         onNotificationsSaved: async (bucket, info) => {
-          const b = await started().engine.bucket(bucket);
-          const now = ctx.clock.now();
-          await w.enqueue(
-            b.notifications
-              .filter((t) => t.kind !== 'lambda')
-              .map((t) => ({
-                delivery: {
-                  arn: t.arn,
-                  payload: JSON.stringify(testEvent(bucket, now, info.requestId, info.hostId)),
-                  origin: `bucket ${bucket}`,
-                  acceptedAt: now,
-                  maxAgeMs: SIX_HOURS,
-                  subject: 'Amazon S3 Notification',
-                },
-              })),
-          );
+          await sendTestEvents(bucket, (await started().engine.bucket(bucket)).notifications, info);
         },
       });
       w.start();
@@ -189,12 +175,16 @@ export function s3Plugin(): ServicePlugin {
           const targets = resourceTargets(logicalId, props.NotificationConfiguration, where);
           const ownedPrefix = `cfn-${logicalId}-`;
           const b = await engine.bucket(name);
+          const before = b.notifications.filter((t) => t.id.startsWith(ownedPrefix));
           await setOwnedTargets(
             name,
-            b.notifications.filter((t) => t.id.startsWith(ownedPrefix)).map((t) => t.id),
+            before.map((t) => t.id),
             targets,
             where,
           );
+          // S3 tests new SQS/SNS destinations however the configuration is saved (CloudFormation too).
+          const added = targets.filter((t) => !before.some((o) => o.arn === t.arn));
+          await sendTestEvents(name, added, requestIds());
           if (previous && previous.ref !== name) await removeBucketIfEmpty(previous.ref, ctx);
           return bucketAttributes(name, ctx.region);
         },
@@ -286,6 +276,30 @@ export function s3Plugin(): ServicePlugin {
       await wiring.delete(key);
     },
   };
+
+  /** Queues the `s3:TestEvent` S3 sends to SQS and SNS destinations of a saved configuration. */
+  async function sendTestEvents(
+    bucket: string,
+    targets: NotificationTarget[],
+    ids: { requestId: string; hostId: string },
+  ): Promise<void> {
+    const { ctx, worker } = started();
+    const now = ctx.clock.now();
+    await worker.enqueue(
+      targets
+        .filter((t) => t.kind !== 'lambda')
+        .map((t) => ({
+          delivery: {
+            arn: t.arn,
+            payload: JSON.stringify(testEvent(bucket, now, ids.requestId, ids.hostId)),
+            origin: `bucket ${bucket}`,
+            acceptedAt: now,
+            maxAgeMs: SIX_HOURS,
+            subject: 'Amazon S3 Notification',
+          },
+        })),
+    );
+  }
 
   async function removeBucketIfEmpty(name: string, ctx?: DeployContext): Promise<void> {
     const { engine } = started();
