@@ -247,6 +247,12 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     const arn = machineArn(input.region ?? this.region, input.name);
     const existing = await this.machines.get(arn);
     if (!existing) return this.createStateMachine(input);
+    const owner = existing.owner;
+    if (!owner || owner.service !== input.owner?.service || owner.stage !== input.owner?.stage)
+      throw sfnError(
+        'StateMachineAlreadyExists',
+        `State Machine Already Exists: '${arn}'${owner ? ` (deployed by ${owner.service}, stage ${owner.stage})` : ''}`,
+      );
     parseDefinition(input.definition);
     if (existing.definition === input.definition && existing.type === (input.type ?? 'STANDARD'))
       return existing;
@@ -263,13 +269,9 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     return updated;
   }
 
+  /** DeleteStateMachine; running executions finish on the definition they started with, as on AWS. */
   async deleteStateMachine(arn: string): Promise<void> {
     this.checkArn(arn, 'stateMachine');
-    const record = await this.machines.get(arn);
-    if (!record) return;
-    for (const r of this.running.values())
-      if (r.record.stateMachineArn === arn)
-        await this.stopExecution(r.record.executionArn, 'States.Aborted', 'The state machine was deleted.');
     await this.machines.delete(arn);
   }
 

@@ -1070,6 +1070,16 @@ export class Execution {
   private async map(env: StateEnv): Promise<Exit> {
     const { state } = env;
     const processor = (state.ItemProcessor ?? state.Iterator) as ProcessorDefinition;
+    if (state.ItemReader !== undefined)
+      throw new StatesError(
+        StatesErrors.ItemReaderFailed,
+        'ItemReader (reading items from S3) is not supported by this platform yet; pass the items in the state input.',
+      );
+    if (state.ResultWriter !== undefined)
+      throw new StatesError(
+        StatesErrors.ResultWriterFailed,
+        'ResultWriter (writing Map results to S3) is not supported by this platform yet.',
+      );
     let items: Json;
     let effective: Json = env.input;
     if (env.lang === 'JSONata') {
