@@ -166,6 +166,14 @@ function dedupeErrors(errors: ResolutionError[]): ResolutionError[] {
   return [...byMessage.values()];
 }
 
+/** Names the missing files when a `file` source found nothing (files missing on purpose use fallbacks). */
+function fileHint(errors: ResolutionError[], missing: Set<string>, serviceDir: string): string | undefined {
+  if (missing.size === 0 || !errors.some((e) => e.message.endsWith('Value not found at "file" source')))
+    return undefined;
+  const list = [...missing].map((f) => `"${f}"`).join(', ');
+  return `Not found (relative to ${serviceDir}): ${list}. Create the file, fix the path, or add a fallback: \${file(./x.yml), 'default'}.`;
+}
+
 /** Loads, resolves, validates and normalizes the service in `opts.cwd` (or `opts.configPath`). */
 export async function loadService(opts: LoadOptions = {}): Promise<LoadedService> {
   const cwd = path.resolve(opts.cwd ?? process.cwd());
@@ -207,7 +215,14 @@ export async function loadService(opts: LoadOptions = {}): Promise<LoadedService
   // Variables, in Serverless's phases: stage and useDotenv first, then .env, then everything.
   const baseEnv = opts.env ?? process.env;
   let env: NodeJS.ProcessEnv = baseEnv;
-  const sources = createSources({ serviceDir, options, env: () => env, instanceId });
+  const missingFiles = new Set<string>();
+  const sources = createSources({
+    serviceDir,
+    options,
+    env: () => env,
+    instanceId,
+    onMissingFile: (f) => missingFiles.add(f),
+  });
   const resolver = new VariablesResolver(config, sources);
   await resolver.resolve([['provider', 'stage'], ['provider', 'name'], ['useDotenv']]);
   const warnings: string[] = [];
@@ -230,6 +245,7 @@ export async function loadService(opts: LoadOptions = {}): Promise<LoadedService
       `Cannot resolve ${label}: Variables resolution errored with:${items.join(',')}`,
       {
         where: locator.where(errors[0]!.path),
+        hint: fileHint(errors, missingFiles, serviceDir),
         details: { errors: errors.map((e) => ({ ...e, where: locator.where(e.path) })) },
       },
     );

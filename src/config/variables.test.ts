@@ -129,6 +129,7 @@ describe('variables: sources', () => {
     const err = await loadError(`${base}custom:\n  x: \${file(./missing.yml)}\n`);
     expect(err.message).toContain('Cannot resolve variable at "custom.x": Value not found at "file" source');
     expect(err.where).toBe('serverless.yml:5:3');
+    expect(err.hint).toMatch(/^Not found \(relative to .+\): "missing\.yml"\./);
     const ok = await load(`${base}custom:\n  x: \${file(./missing.yml), 'fallback'}\n`);
     expect((ok.resolved.custom as Record<string, unknown>).x).toBe('fallback');
   });

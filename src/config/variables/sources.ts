@@ -15,6 +15,8 @@ export interface SourcesInput {
   /** Read lazily: `.env` loading may extend it between passes. */
   env: () => NodeJS.ProcessEnv;
   instanceId: string;
+  /** Receives `file(...)` paths that do not exist (for a hint next to "Value not found"). */
+  onMissingFile?: (relativePath: string) => void;
 }
 
 /** Splits a dot address into keys (`a.b.0` → ['a','b','0']); empty → []. */
@@ -73,7 +75,10 @@ async function fileSource(input: SourcesInput, ctx: SourceContext): Promise<unkn
   }
   const abs = path.resolve(input.serviceDir, param);
   const rel = path.relative(input.serviceDir, abs) || param;
-  if (!existsSync(abs)) return null;
+  if (!existsSync(abs)) {
+    input.onMissingFile?.(rel);
+    return null;
+  }
   const real = realpathSync(abs);
   const ext = path.extname(real).toLowerCase();
   const keys = addressKeys(ctx.address);
