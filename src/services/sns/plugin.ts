@@ -12,7 +12,8 @@ import type { LambdaFacade } from '../lambda/facade.js';
 import type { SqsFacade } from '../sqs/facade.js';
 import { snsWireApi } from './api.js';
 import { SnsEngine, type SnsTargets } from './engine.js';
-import type { SnsFacade } from './facade.js';
+import { snsError } from './errors.js';
+import { type SnsFacade, toSnsAttributes } from './facade.js';
 import { snsResourceTypes } from './resources.js';
 
 const OWNED_TOPICS = 'sns.owned-topics';
@@ -143,7 +144,14 @@ export function snsPlugin(): ServicePlugin & { impliedResources(spec: Deployment
       api = snsWireApi(engine);
       const e = engine;
       const facade: SnsFacade = {
-        publish: (input) => e.publish(input),
+        publish: async ({ phoneNumber, messageAttributes, ...input }) => {
+          if (phoneNumber !== undefined && !input.topicArn && !input.targetArn)
+            throw snsError(
+              'InvalidParameter',
+              'Invalid parameter: PhoneNumber Reason: SMS is not delivered by this platform',
+            );
+          return e.publish({ ...input, messageAttributes: toSnsAttributes(messageAttributes) });
+        },
         findTopic: (ref) => {
           const t = e.findTopic(ref);
           return t ? { arn: t.arn, name: t.name, fifo: t.fifo } : undefined;
