@@ -33,6 +33,7 @@ import type {
   UsagePlanConfig,
 } from './types.js';
 
+/** Serverless v3 defaults (runtime as osls: nodejs20.x). */
 export const DEFAULT_RUNTIME = 'nodejs20.x';
 export const DEFAULT_STAGE = 'dev';
 export const DEFAULT_REGION = 'us-east-1';

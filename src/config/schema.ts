@@ -37,6 +37,7 @@ export const RUNTIMES = [
   'ruby3.3',
 ];
 
+/** AWS regions `provider.region` accepts. */
 export const REGIONS = [
   'us-east-1',
   'us-east-2',
@@ -76,6 +77,7 @@ export const REGIONS = [
   'sa-east-1',
 ];
 
+/** CloudWatch Logs retention values `logRetentionInDays` accepts. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
