@@ -6,7 +6,6 @@
 // platform's private fast channel, see src/services/lambda/runtime/frames.ts); otherwise it is a
 // plain Lambda Runtime API client of AWS_LAMBDA_RUNTIME_API.
 import fs from 'node:fs';
-import http from 'node:http';
 import Module, { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -89,7 +88,9 @@ function fastTransport() {
 }
 
 /** The Lambda Runtime API 2018-06-01 over node:http with one keep-alive connection. */
-function httpTransport() {
+async function httpTransport() {
+  // Loaded only on this path: the fast channel does not pay for node:http at start-up.
+  const { default: http } = await import('node:http');
   const [hostname, port] = String(process.env.AWS_LAMBDA_RUNTIME_API).split(':');
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const request = (method, p, body, headers = {}) =>
@@ -362,7 +363,7 @@ function configureSdkV2(appRoot) {
 // ---------------------------------------------------------------------------------------------
 // The invoke loop.
 
-const transport = FAST ? fastTransport() : httpTransport();
+const transport = FAST ? fastTransport() : await httpTransport();
 let current = null; // { id, post(err, result), settled, isAsync }
 let onDrain = null; // what to do when the event loop empties (callbackWaitsForEmptyEventLoop)
 
