@@ -21,7 +21,7 @@ import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpe
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const sample = (name: string) =>
-  JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../../shared/events', name), 'utf8'));
+  JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../fixtures/aws-events', name), 'utf8'));
 
 let platform: Platform;
 let sns: SNSClient;

@@ -1,23 +1,12 @@
 /** Helpers for the gateway's unit tests: sample events and shape comparison. */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { GatewayRequest } from './request.js';
 
-/** Reads a sample event from ../shared/events (next to the repository). */
+/** Reads a sample event from test/fixtures/aws-events (copied from ../shared/events). */
 export function sampleEvent(name: string): Record<string, unknown> {
-  const candidates = [
-    path.resolve(process.cwd(), '../shared/events', name),
-    path.resolve(process.cwd(), '../../shared/events', name),
-    path.resolve('/work/shared/events', name),
-  ];
-  for (const c of candidates) {
-    try {
-      return JSON.parse(readFileSync(c, 'utf8'));
-    } catch {
-      // next
-    }
-  }
-  throw new Error(`sample event ${name} not found`);
+  return JSON.parse(
+    readFileSync(new URL(`../../../test/fixtures/aws-events/${name}`, import.meta.url), 'utf8'),
+  );
 }
 
 /** The JSON type of a value, as shape comparison sees it. */

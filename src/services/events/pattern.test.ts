@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { matchesPattern, parsePattern } from './pattern.js';
 import { selectPath, targetPayload, validateTargetInput } from './transform.js';
 
-const ec2 = JSON.parse(readFileSync('/work/shared/events/eventbridge-custom.json', 'utf8'));
+const ec2 = JSON.parse(
+  readFileSync(new URL('../../../test/fixtures/aws-events/eventbridge-custom.json', import.meta.url), 'utf8'),
+);
 const event = {
   ...ec2,
   detail: {

@@ -7,7 +7,7 @@ import { SqliteStore } from '../../platform/store/sqlite.js';
 import { SnsEngine, type SnsTargets } from './engine.js';
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../../../shared/events/${name}`, import.meta.url), 'utf8'));
+  JSON.parse(readFileSync(new URL(`../../../test/fixtures/aws-events/${name}`, import.meta.url), 'utf8'));
 
 let dir: string;
 let store: SqliteStore;

@@ -1,5 +1,5 @@
 /**
- * Runs every case recorded against real AWS (../shared/conformance/sfn/cases) through the
+ * Runs every case recorded against real AWS (test/fixtures/sfn-conformance/cases, copied from ../shared/conformance/sfn) through the
  * interpreter and compares status, output, error and cause with what AWS produced.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import type { ExecutionOutcome } from './ports.js';
 import type { Json, StateMachineDefinition } from './types.js';
 import { validateDefinition } from './validate.js';
 
-const CASES_DIR = new URL('../../../../../shared/conformance/sfn/cases', import.meta.url).pathname;
+const CASES_DIR = new URL('../../../../test/fixtures/sfn-conformance/cases', import.meta.url).pathname;
 
 interface Case {
   name: string;
