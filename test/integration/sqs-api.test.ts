@@ -3,6 +3,7 @@
  * CLI against a platform on a free port: every operation, FIFO, DLQ redrive, and AWS error shapes.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -372,4 +373,31 @@ describe('SQS through the AWS CLI', () => {
     const got = JSON.parse((await aws('receive-message', '--queue-url', created.QueueUrl)).stdout);
     expect(got.Messages[0].Body).toBe('from the cli');
   }, 60_000);
+});
+
+describe('SQS through boto3', () => {
+  it.runIf(existsSync('/usr/bin/python3'))(
+    'creates, sends with attributes, receives and deletes from Python',
+    async () => {
+      const script = [
+        'import boto3, json',
+        `c = boto3.client("sqs", endpoint_url="${platform.url}", region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")`,
+        'url = c.create_queue(QueueName="py-q")["QueueUrl"]',
+        'c.send_message(QueueUrl=url, MessageBody="from python", MessageAttributes={"a": {"DataType": "String", "StringValue": "b"}, "n": {"DataType": "Number", "StringValue": "1"}})',
+        'm = c.receive_message(QueueUrl=url, MessageAttributeNames=["All"], AttributeNames=["All"], WaitTimeSeconds=1)["Messages"][0]',
+        'c.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])',
+        'print(json.dumps({"url": url, "body": m["Body"], "attrs": m["MessageAttributes"], "count": m["Attributes"]["ApproximateReceiveCount"], "left": c.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]}))',
+      ].join('\n');
+      const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-c', script], {
+        env: { PATH: '/usr/bin:/bin', HOME: '/tmp' },
+      });
+      expect(JSON.parse(stdout)).toEqual({
+        url: `${platform.url}/000000000000/py-q`,
+        body: 'from python',
+        attrs: { a: { StringValue: 'b', DataType: 'String' }, n: { StringValue: '1', DataType: 'Number' } },
+        count: '1',
+        left: { ApproximateNumberOfMessages: '0' },
+      });
+    },
+  );
 });
