@@ -169,6 +169,7 @@ export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endp
       invocationType: type,
       clientContext: type === 'RequestResponse' ? clientContext : undefined,
       logTail: type === 'RequestResponse' && header(w.req, 'x-amz-log-type') === 'Tail',
+      traceId: header(w.req, 'x-amzn-trace-id'),
     });
     const headers: Record<string, string | number> = {
       'x-amzn-RequestId': result.requestId,

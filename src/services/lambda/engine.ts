@@ -58,6 +58,13 @@ export interface LambdaPlan {
   warnings: string[];
 }
 
+/** Maps layer version ARNs onto unpacked folders and checks a function's layers (see layers.ts). */
+export interface LayerResolver {
+  dirsOf(layers: string[]): string[];
+  /** Throws on unknown layers, more than five, or code plus layers over the size limit; returns warnings. */
+  checkFunctionLayers(fn: { key: string; runtime: string; codeSha256: string; layers: string[] }): string[];
+}
+
 /** Hands accepted Event invocations to the durable async queue. */
 export interface AsyncEnqueuer {
   enqueue(resolved: ResolvedFunction, payload: Buffer, requestId: string): Promise<void>;
@@ -78,6 +85,7 @@ export class LambdaEngine implements LambdaFacade {
   private readonly versions: Table<VersionConfig>;
   private readonly aliases: Table<AliasRecord>;
   private asyncInvoker: AsyncEnqueuer | undefined;
+  private layerResolver: LayerResolver | undefined;
   /** Function name → the region it was deployed to (ARNs and AWS_REGION follow it). */
   private readonly regions = new Map<string, string>();
 
@@ -90,6 +98,11 @@ export class LambdaEngine implements LambdaFacade {
   /** Connects the async queue (created after the engine, as it invokes through it). */
   setAsyncQueue(q: AsyncEnqueuer): void {
     this.asyncInvoker = q;
+  }
+
+  /** Connects the layer store (started after the engine): functions' /opt and deploy-time checks. */
+  setLayers(r: LayerResolver): void {
+    this.layerResolver = r;
   }
 
   /** The async queue of Event invocations, once connected. */
@@ -179,7 +192,7 @@ export class LambdaEngine implements LambdaFacade {
       timeout: c.timeout,
       environment: c.environment,
       codeDir: codeDir(this.deps.dataDir, c.codeSha256),
-      layerDirs: [],
+      layerDirs: this.layerResolver?.dirsOf(c.layers) ?? [],
       logGroup: c.logGroup,
       region: r.fn.region ?? this.deps.region,
       architecture: c.architecture,
@@ -218,7 +231,11 @@ export class LambdaEngine implements LambdaFacade {
       await this.asyncInvoker.enqueue(resolved, payload, requestId);
       return { statusCode: 202, payload: Buffer.alloc(0), requestId };
     }
-    const outcome = await this.run(resolved, payload, { requestId, clientContext: req.clientContext });
+    const outcome = await this.run(resolved, payload, {
+      requestId,
+      clientContext: req.clientContext,
+      traceId: req.traceId,
+    });
     return {
       statusCode: 200,
       payload: outcome.payload,
@@ -233,7 +250,7 @@ export class LambdaEngine implements LambdaFacade {
   async run(
     r: ResolvedFunction,
     payload: Buffer,
-    opts: { requestId?: string; clientContext?: string } = {},
+    opts: { requestId?: string; clientContext?: string; traceId?: string } = {},
   ): Promise<InvokeOutcome> {
     if (r.fn.reservedConcurrency === 0) throw disabled();
     return this.deps.environments.invoke(this.runtimeFunction(r), {
@@ -241,6 +258,7 @@ export class LambdaEngine implements LambdaFacade {
       requestId: opts.requestId,
       invokedFunctionArn: r.invokedArn,
       clientContext: opts.clientContext,
+      traceId: opts.traceId,
     });
   }
 
@@ -455,6 +473,9 @@ export class LambdaEngine implements LambdaFacade {
           },
         );
       await unpackCode(this.deps.dataDir, f.codeSha256, this.deps.store.blobs.path(blob));
+      if (this.layerResolver) plan.warnings.push(...this.layerResolver.checkFunctionLayers(f));
+      else if (f.layers.length)
+        throw new SelflessError('LAYERS_UNAVAILABLE', `Function ${f.key} uses layers, which this platform does not run.`);
 
       const existing = await this.functions.get(f.name);
       if (existing && (existing.service !== spec.service || existing.stage !== spec.stage))

@@ -14,6 +14,8 @@ export interface FacadeInvokeRequest {
   clientContext?: string;
   /** Return the last 4 KB of logs. */
   logTail?: boolean;
+  /** X-Amzn-Trace-Id of the caller (`Root=1-…;Parent=…;Sampled=0`), passed on to the function. */
+  traceId?: string;
 }
 
 export interface FacadeInvokeResult {
