@@ -8,6 +8,7 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DeleteStateMachineCommand,
@@ -580,6 +581,77 @@ describe('service integrations', () => {
     } finally {
       sqs.destroy();
       sns.destroy();
+    }
+  });
+});
+
+describe('Map ItemReader over S3', () => {
+  it('reads CSV rows from an object and lists objects, batching the rows', async () => {
+    const s3 = new S3Client({
+      endpoint: platform.url,
+      region: REGION,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'readings' }));
+      const csv = 'sensor,temp\ns1,21.5\ns2,19\ns3,"-4"\n';
+      await s3.send(new PutObjectCommand({ Bucket: 'readings', Key: 'in/day1.csv', Body: csv }));
+      const { stateMachineArn } = await sfn.send(
+        new CreateStateMachineCommand({
+          name: 'csv-map',
+          roleArn: `arn:aws:iam::${ACCOUNT}:role/r`,
+          definition: JSON.stringify({
+            StartAt: 'Rows',
+            States: {
+              Rows: {
+                Type: 'Map',
+                ItemReader: {
+                  Resource: 'arn:aws:states:::s3:getObject',
+                  ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+                  Parameters: { Bucket: 'readings', 'Key.$': '$.key' },
+                },
+                ItemBatcher: { MaxItemsPerBatch: 2 },
+                ItemProcessor: {
+                  ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+                  StartAt: 'Count',
+                  States: {
+                    Count: { Type: 'Pass', Parameters: { 'n.$': 'States.ArrayLength($.Items)' }, End: true },
+                  },
+                },
+                ResultPath: '$.batches',
+                Next: 'Objects',
+              },
+              Objects: {
+                Type: 'Map',
+                ItemReader: {
+                  Resource: 'arn:aws:states:::s3:listObjectsV2',
+                  Parameters: { Bucket: 'readings', Prefix: 'in/' },
+                },
+                ItemSelector: { 'key.$': '$$.Map.Item.Value.Key', 'size.$': '$$.Map.Item.Value.Size' },
+                ItemProcessor: { StartAt: 'Id', States: { Id: { Type: 'Pass', End: true } } },
+                ResultPath: '$.objects',
+                End: true,
+              },
+            },
+          }),
+        }),
+      );
+      const { executionArn } = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn, input: '{"key":"in/day1.csv"}' }),
+      );
+      const d = await finished(executionArn as string);
+      expect(d.status, d.cause).toBe('SUCCEEDED');
+      const out = JSON.parse(d.output as string);
+      expect(out.batches).toEqual([{ n: 2 }, { n: 1 }]);
+      expect(out.objects).toEqual([{ key: 'in/day1.csv', size: Buffer.byteLength(csv) }]);
+      const missing = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn, input: '{"key":"in/none.csv"}' }),
+      );
+      const failed = await finished(missing.executionArn as string);
+      expect(failed.error).toBe('States.ItemReaderFailed');
+    } finally {
+      s3.destroy();
     }
   });
 });

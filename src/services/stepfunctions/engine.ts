@@ -16,6 +16,7 @@ import type { Json, StateMachineDefinition } from './asl/types.js';
 import { formatProblems, validateDefinition } from './asl/validate.js';
 import type { StepFunctionsFacade } from './facade.js';
 import { type ChildDescription, type IntegrationDeps, invokeIntegration } from './integrations.js';
+import { readItems } from './item-reader.js';
 import {
   executionArn as buildExecutionArn,
   EXEC_DEFINITIONS,
@@ -131,21 +132,20 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
 
   /** Sets the facades integrations use (resolved lazily by the plugin). */
   setIntegrations(deps: IntegrationDeps): void {
-    this.deps = {
-      ...deps,
-      executions: {
-        start: async (arn, input, name) => {
-          const r = await this.startExecution({
-            stateMachineArn: arn,
-            input: input === undefined ? undefined : JSON.stringify(input),
-            name,
-          });
-          return { executionArn: r.executionArn, startDate: r.startDate };
-        },
-        awaitClose: (arn, signal) => this.awaitClose(arn, signal),
-        stop: async (arn) => {
-          await this.stopExecution(arn, undefined, undefined).catch(() => {});
-        },
+    // Keep `deps` itself (not a copy): its facades may be getters resolved per call.
+    this.deps = deps;
+    deps.executions = {
+      start: async (arn, input, name) => {
+        const r = await this.startExecution({
+          stateMachineArn: arn,
+          input: input === undefined ? undefined : JSON.stringify(input),
+          name,
+        });
+        return { executionArn: r.executionArn, startDate: r.startDate };
+      },
+      awaitClose: (arn, signal) => this.awaitClose(arn, signal),
+      stop: async (arn) => {
+        await this.stopExecution(arn, undefined, undefined).catch(() => {});
       },
     };
   }
@@ -401,6 +401,7 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     const events: HistoryEvent[] = [];
     const tasks: TaskPort = {
       invoke: (call) => invokeIntegration(this.deps, call),
+      readItems: (request) => readItems(this.deps.s3, request),
       awaitCallback: (token, opts) => this.awaitCallback(token, opts),
       newTaskToken: (arn) => `${Buffer.from(arn).toString('base64url')}.${randomUUID()}`,
     };

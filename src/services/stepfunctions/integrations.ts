@@ -9,6 +9,7 @@ import type { LambdaFacade } from '../lambda/facade.js';
 import { StatesError } from './asl/errors.js';
 import type { TaskCall } from './asl/ports.js';
 import type { Json, JsonObject } from './asl/types.js';
+import type { S3Reader } from './item-reader.js';
 
 /** What the engine needs from SQS (the SQS engine's sendMessage shape). */
 export interface SqsSender {
@@ -70,6 +71,8 @@ export interface IntegrationDeps {
   lambda?: LambdaFacade;
   sqs?: SqsSender;
   sns?: SnsPublisher;
+  /** S3 objects for Map ItemReader. */
+  s3?: S3Reader;
   executions?: ExecutionStarter;
 }
 

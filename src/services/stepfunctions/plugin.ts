@@ -17,6 +17,7 @@ import { stepFunctionsWireApi } from './api.js';
 import { planMachines } from './deploy.js';
 import { StepFunctionsEngine } from './engine.js';
 import type { IntegrationDeps, SnsPublisher, SqsSender } from './integrations.js';
+import type { S3Reader } from './item-reader.js';
 
 /** A facade by name, or undefined when that service is not part of this platform. */
 function optionalService<T>(ctx: PlatformContext, name: string): T | undefined {
@@ -57,6 +58,9 @@ export function stepFunctionsPlugin(): ServicePlugin {
         },
         get sns() {
           return optionalService<SnsPublisher>(ctx, 'sns');
+        },
+        get s3() {
+          return optionalService<{ engine: S3Reader }>(ctx, 's3')?.engine;
         },
       };
       engine.setIntegrations(deps);

@@ -1011,6 +1011,48 @@ export class Execution {
     return v;
   }
 
+  /** ItemReader: evaluates its parameters and ReaderConfig and reads the items through the host. */
+  private async readItems(env: StateEnv): Promise<Json> {
+    const reader = env.state.ItemReader as JsonObject;
+    const config = { ...((reader.ReaderConfig as JsonObject | undefined) ?? {}) };
+    let parameters: Json = {};
+    if (env.lang === 'JSONata') {
+      if (reader.Arguments !== undefined)
+        parameters = await evaluateJsonataValue(
+          reader.Arguments,
+          this.jsonataScope(env),
+          'ItemReader/Arguments',
+        );
+      const expr = jsonataExpression(config.MaxItems);
+      if (expr !== undefined)
+        config.MaxItems = await evaluateJsonata(
+          expr,
+          this.jsonataScope(env),
+          'ItemReader/ReaderConfig/MaxItems',
+        );
+    } else {
+      const effective = this.inputPath(env);
+      if (reader.Parameters !== undefined)
+        parameters = applyTemplate(reader.Parameters, this.pathScope(env, effective));
+      if (typeof config.MaxItemsPath === 'string')
+        config.MaxItems = evaluatePathOrFail(config.MaxItemsPath, this.pathScope(env, effective));
+    }
+    if (!this.ports.tasks.readItems)
+      throw new StatesError(
+        StatesErrors.ItemReaderFailed,
+        'This platform cannot read Map items from storage.',
+      );
+    let items = await this.ports.tasks.readItems({
+      resource: String(reader.Resource),
+      parameters,
+      readerConfig: config,
+    });
+    const max = config.MaxItems;
+    if (Array.isArray(items) && typeof max === 'number' && Number.isInteger(max) && max > 0)
+      items = items.slice(0, max);
+    return items;
+  }
+
   /**
    * ItemBatcher: groups items into batches by MaxItemsPerBatch and MaxInputBytesPerBatch; each
    * iteration gets `{"BatchInput": ..., "Items": [...]}` (BatchInput only when configured).
@@ -1070,11 +1112,6 @@ export class Execution {
   private async map(env: StateEnv): Promise<Exit> {
     const { state } = env;
     const processor = (state.ItemProcessor ?? state.Iterator) as ProcessorDefinition;
-    if (state.ItemReader !== undefined)
-      throw new StatesError(
-        StatesErrors.ItemReaderFailed,
-        'ItemReader (reading items from S3) is not supported by this platform yet; pass the items in the state input.',
-      );
     if (state.ResultWriter !== undefined)
       throw new StatesError(
         StatesErrors.ResultWriterFailed,
@@ -1082,9 +1119,10 @@ export class Execution {
       );
     let items: Json;
     let effective: Json = env.input;
+    const read = state.ItemReader === undefined ? undefined : await this.readItems(env);
     if (env.lang === 'JSONata') {
       if (state.Items === undefined) {
-        items = env.input;
+        items = read ?? env.input;
         if (!Array.isArray(items))
           throw queryError(`Map state input must be an array but was: ${jsonText(items)}`);
       } else {
@@ -1103,7 +1141,7 @@ export class Execution {
     } else {
       effective = this.inputPath(env);
       const itemsPath = state.ItemsPath ?? '$';
-      items = evaluatePathOrFail(itemsPath, this.pathScope(env, effective));
+      items = evaluatePathOrFail(itemsPath, this.pathScope(env, read ?? effective));
       if (!Array.isArray(items)) throw runtimeError(`Reference path "${itemsPath}" must point to array.`);
     }
     const list =

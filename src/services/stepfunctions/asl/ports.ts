@@ -36,8 +36,17 @@ export interface TaskCall {
   submitted(output: Json): void;
 }
 
+/** A Map ItemReader request: the resource, its evaluated parameters and its ReaderConfig. */
+export interface ItemReadRequest {
+  resource: string;
+  parameters: Json;
+  readerConfig: { [key: string]: Json };
+}
+
 /** Runs Task resources; failures are thrown as StatesError (error name + cause). */
 export interface TaskPort {
+  /** Reads a Map's items (ItemReader); absent when the host has no storage to read from. */
+  readItems?(request: ItemReadRequest): Promise<Json>;
   invoke(call: TaskCall): Promise<Json>;
   /**
    * Waits for SendTaskSuccess / SendTaskFailure on a token; `onHeartbeat` is called for each
