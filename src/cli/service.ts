@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadService } from '../config/index.js';
 import type { LoadedService } from '../config/types.js';
 import { getFreeOptions } from './argv.js';
 import { unrecognizedOptionsError } from './errors.js';
@@ -52,6 +51,8 @@ export async function loadServiceFor(cmd: Command, io: CliIo): Promise<LoadedSer
     }
   }
   Object.assign(options, free);
+  // Loaded on use: `--help`, `--version` and `create` do not pay for the config loader.
+  const { loadService } = await import('../config/index.js');
   const loaded = await loadService({
     cwd: process.cwd(),
     configPath: typeof merged.config === 'string' ? merged.config : undefined,
