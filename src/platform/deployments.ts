@@ -208,7 +208,7 @@ export class Deployments {
       !previous ||
       plan.functions.some((f) => f.status !== 'unchanged') ||
       plan.removed.length > 0 ||
-      JSON.stringify(previous.spec) !== JSON.stringify(spec);
+      comparable(previous.spec) !== comparable(spec);
     return {
       service: spec.service,
       stage: spec.stage,
@@ -258,4 +258,10 @@ export class Deployments {
         ?.deleteGroup(g)
         .catch((e) => this.log.warn(`Could not delete log group ${g}: ${(e as Error).message}`));
   }
+}
+
+/** A spec as JSON without what differs on every packaging run (Serverless's random instanceId). */
+function comparable(spec: DeploymentSpec): string {
+  const { instanceId: _id, ...sections } = spec.sections ?? {};
+  return JSON.stringify({ ...spec, sections });
 }

@@ -4,7 +4,7 @@
  * clear error when no server answers; incremental deploys keeping warm environments; and a
  * deployment the platform refuses changing nothing.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -95,6 +95,11 @@ describe('selfless deploy / invoke / info / logs / remove', { timeout: 120_000 }
       /^functions:\n {2}hello: hello-dev-hello \([\d.]+ kB\)\n {2}helloNode: hello-dev-helloNode \(/,
     );
     expect(r.code).toBe(0);
+    // The same package again: nothing to do.
+    const again = await cli(['deploy']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/∅ No changes to deploy\. Deployment skipped\. \(\d+s\)/);
+    expect(again.stdout).toBe('');
   });
 
   it('invokes and prints the result as Serverless does', async () => {
@@ -155,6 +160,41 @@ describe('selfless deploy / invoke / info / logs / remove', { timeout: 120_000 }
     const never = await cli(['logs', '-f', 'pid']);
     expect(never.code).toBe(1);
     expect(never.stderr).toContain('No existing streams for the function');
+  });
+
+  it('follows new log lines with logs --tail until interrupted', async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/selfless.js'), 'logs', '-f', 'helloNode', '--tail', '-i', '200'],
+      {
+        cwd: svc,
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          SELFLESS_ENDPOINT: platform.url,
+          NO_COLOR: '1',
+        },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      await new Promise((r) => setTimeout(r, 1500));
+      await fetch(`${platform.url}/2015-03-31/functions/hello-dev-helloNode/invocations`, {
+        method: 'POST',
+        body: '{"tail":1}',
+      });
+      while (!/END Duration/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(/^START$/m);
+      expect(out).toMatch(/^END Duration: /m);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('keeps unchanged functions warm across a deploy and swaps changed ones', async () => {
