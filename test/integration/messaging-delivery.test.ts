@@ -7,8 +7,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
+  ListSubscriptionsCommand,
+  ListTopicsCommand,
+  PublishBatchCommand,
+  PublishCommand,
+  SNSClient,
+} from '@aws-sdk/client-sns';
+import {
+  ListQueuesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
@@ -370,5 +377,21 @@ describe('CloudFormation references in functions and deploy errors', () => {
     expect(text).toContain('reader');
     expect(text).toContain('functions.reader.events[0].sqs');
     expect(readdirSync(out).length).toBeGreaterThan(0);
+  });
+});
+
+describe('remove', () => {
+  it('stops the mappings and deletes the topics, queues and subscriptions it created', async () => {
+    const info = await fetch(`${platform.url}/_selfless/services/msg/dev`);
+    expect(((await info.json()) as { outputs: Record<string, string> }).outputs.FanoutArn).toBe(
+      TOPIC('msg-dev-fanout'),
+    );
+    const res = await fetch(`${platform.url}/_selfless/services/msg/dev`, { method: 'DELETE' });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const queues = (await sqs.send(new ListQueuesCommand({}))).QueueUrls ?? [];
+    for (const q of ['work', 'work-dlq', 'ordered.fifo', 'raw-inbox']) expect(queues).not.toContain(QUEUE(q));
+    const topics = ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn);
+    for (const t of ['my-topic', 'filtered', 'msg-dev-fanout']) expect(topics).not.toContain(TOPIC(t));
+    expect((await sns.send(new ListSubscriptionsCommand({}))).Subscriptions ?? []).toEqual([]);
   });
 });

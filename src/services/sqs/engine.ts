@@ -45,7 +45,7 @@ const SETTABLE: Record<string, (v: string, fifo: boolean) => boolean> = {
   MessageRetentionPeriod: (v) => intIn(v, 60, 1_209_600),
   ReceiveMessageWaitTimeSeconds: (v) => intIn(v, 0, 20),
   VisibilityTimeout: (v) => intIn(v, 0, 43_200),
-  Policy: (v) => isJsonObject(v),
+  Policy: (v) => v === '' || isJsonObject(v),
   RedrivePolicy: () => true,
   RedriveAllowPolicy: (v) => v === '' || isJsonObject(v),
   KmsMasterKeyId: () => true,
