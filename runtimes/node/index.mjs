@@ -77,6 +77,7 @@ function fastTransport() {
         traceId: header.traceId,
         clientContext: header.clientContext,
         identity: header.identity,
+        tenantId: header.tenantId,
         body,
       };
     },
@@ -124,6 +125,7 @@ async function httpTransport() {
         traceId: h['lambda-runtime-trace-id'],
         clientContext: h['lambda-runtime-client-context'],
         identity: h['lambda-runtime-cognito-identity'],
+        tenantId: h['lambda-runtime-aws-tenant-id'],
         body: res.body,
       };
     },
@@ -429,6 +431,7 @@ function buildContext(inv, finish) {
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     identity: parse(inv.identity),
     clientContext: parse(inv.clientContext),
+    tenantId: inv.tenantId,
     getRemainingTimeInMillis: () => deadline - Date.now(),
     done: (err, result) => finish(err, result, false),
     succeed: (result) => finish(null, result, false),

@@ -66,6 +66,7 @@ class FastTransport:
             "trace": header.get("traceId"),
             "client_context": header.get("clientContext"),
             "identity": header.get("identity"),
+            "tenant_id": header.get("tenantId"),
             "body": body,
         }
 
@@ -109,6 +110,7 @@ class HttpTransport:
             "trace": h.get("lambda-runtime-trace-id"),
             "client_context": h.get("lambda-runtime-client-context"),
             "identity": h.get("lambda-runtime-cognito-identity"),
+            "tenant_id": h.get("lambda-runtime-aws-tenant-id"),
             "body": body,
         }
 
@@ -344,7 +346,7 @@ def _parse_json(text):
 
 
 class LambdaContext:
-    def __init__(self, invoke_id, client_context, cognito_identity, deadline_ms, invoked_function_arn):
+    def __init__(self, invoke_id, client_context, cognito_identity, deadline_ms, invoked_function_arn, tenant_id=None):
         self.aws_request_id = invoke_id
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
@@ -352,7 +354,7 @@ class LambdaContext:
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = invoked_function_arn
-        self.tenant_id = None
+        self.tenant_id = tenant_id
         self.client_context = None
         cc = _parse_json(client_context)
         if isinstance(cc, dict):
@@ -412,7 +414,9 @@ def handle(transport, handler, inv):
             event = json.loads(inv["body"] or b"null")
         except ValueError as e:
             raise FaultException("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e)
-        context = LambdaContext(request_id, inv.get("client_context"), inv.get("identity"), inv["deadline"], inv["arn"])
+        context = LambdaContext(
+            request_id, inv.get("client_context"), inv.get("identity"), inv["deadline"], inv["arn"], inv.get("tenant_id")
+        )
         result = handler(event, context)
         try:
             body = to_json(result)

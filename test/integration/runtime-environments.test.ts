@@ -49,7 +49,7 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
     const invoke = (
       f: RuntimeFunction,
       payload: unknown = {},
-      extra: { clientContext?: string; traceId?: string } = {},
+      extra: { clientContext?: string; traceId?: string; cognitoIdentity?: string; tenantId?: string } = {},
     ) =>
       manager.invoke(f, {
         payload: Buffer.from(JSON.stringify(payload)),
@@ -279,10 +279,15 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
       const clientContext = Buffer.from(JSON.stringify({ custom: { k: 'v' }, env: { e: 1 } })).toString(
         'base64',
       );
+      const cognitoIdentity = JSON.stringify({
+        cognitoIdentityId: 'us-east-1:id-1',
+        cognitoIdentityPoolId: 'us-east-1:pool-1',
+      });
+      const tenantId = 'tenant-7';
 
       it('node: exactly AWS variables plus the function environment, and the full context object', async () => {
         const f = fn('nodejs20.x', 'index.context');
-        const out = await invoke(f, {}, { traceId, clientContext });
+        const out = await invoke(f, {}, { traceId, clientContext, cognitoIdentity, tenantId });
         const r = json(out);
         const [env] = manager.environments(f.functionName);
         common(f, r.env, env.logStream);
@@ -296,6 +301,8 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
           logGroupName: f.logGroup,
           logStreamName: env.logStream,
           clientContext: { custom: { k: 'v' }, env: { e: 1 } },
+          identity: { cognitoIdentityId: 'us-east-1:id-1', cognitoIdentityPoolId: 'us-east-1:pool-1' },
+          tenantId,
           callbackWaitsForEmptyEventLoop: true,
           hasDone: true,
           traceId,
@@ -307,7 +314,7 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
 
       it('python: exactly AWS variables plus the function environment, and the context object', async () => {
         const f = fn('python3.12', 'handler.ctx');
-        const out = await invoke(f, {}, { traceId, clientContext });
+        const out = await invoke(f, {}, { traceId, clientContext, cognitoIdentity, tenantId });
         const r = json(out);
         const [env] = manager.environments(f.functionName);
         common(f, r.env, env.logStream);
@@ -319,7 +326,9 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
           aws_request_id: out.requestId,
           log_group_name: f.logGroup,
           log_stream_name: env.logStream,
-          identity_id: null,
+          identity_id: 'us-east-1:id-1',
+          identity_pool_id: 'us-east-1:pool-1',
+          tenant_id: tenantId,
           client_custom: { k: 'v' },
           cwd: f.codeDir,
           sys_path_0: f.codeDir,

@@ -63,7 +63,7 @@ describe('provided.al2023 runtimes on the Lambda Runtime API', () => {
   const invoke = (
     f: RuntimeFunction,
     payload: unknown,
-    extra: { clientContext?: string; traceId?: string } = {},
+    extra: { clientContext?: string; traceId?: string; cognitoIdentity?: string; tenantId?: string } = {},
   ) =>
     manager.invoke(f, {
       payload: Buffer.from(JSON.stringify(payload)),
@@ -77,7 +77,16 @@ describe('provided.al2023 runtimes on the Lambda Runtime API', () => {
     it('receives the event with every /next header and stays warm', async () => {
       const f = provided(dir, 'echo');
       const clientContext = Buffer.from('{"custom":{"a":"b"}}').toString('base64');
-      const out = await invoke(f, { hello: 'shell' }, { clientContext, traceId: 'Root=1-abc;Sampled=0' });
+      const out = await invoke(
+        f,
+        { hello: 'shell' },
+        {
+          clientContext,
+          traceId: 'Root=1-abc;Sampled=0',
+          cognitoIdentity: '{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}',
+          tenantId: 'tenant-1',
+        },
+      );
       const body = json(out);
       expect(body.event).toEqual({ hello: 'shell' });
       const headers = Object.fromEntries(Object.entries(body.headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -85,6 +94,10 @@ describe('provided.al2023 runtimes on the Lambda Runtime API', () => {
       expect(headers['lambda-runtime-invoked-function-arn']).toBe(`${f.functionArn}:prod`);
       expect(headers['lambda-runtime-trace-id']).toBe('Root=1-abc;Sampled=0');
       expect(headers['lambda-runtime-client-context']).toBe('{"custom":{"a":"b"}}');
+      expect(headers['lambda-runtime-cognito-identity']).toBe(
+        '{"cognitoIdentityId":"id-1","cognitoIdentityPoolId":"pool-1"}',
+      );
+      expect(headers['lambda-runtime-aws-tenant-id']).toBe('tenant-1');
       expect(headers['content-type']).toBe('application/json');
       const deadline = Number(headers['lambda-runtime-deadline-ms']);
       expect(deadline).toBeGreaterThan(Date.now());

@@ -14,6 +14,7 @@ export interface Delivery {
   clientContext?: string;
   /** JSON text `{"cognitoIdentityId","cognitoIdentityPoolId"}`. */
   identity?: string;
+  tenantId?: string;
   payload: Buffer;
 }
 

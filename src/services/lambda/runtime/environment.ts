@@ -132,6 +132,8 @@ export class Environment implements RuntimeEndpoint {
     this.logStream = logStreamName(fn.version, this.id, deps.clock.now());
     this.lastUsedAt = deps.clock.now();
     this.capture = new LogCapture(deps.clock, deps.logBudget, (line) => this.log(line));
+    // Provisioned environments initialise ahead of traffic: AWS reports no Init Duration for them.
+    this.initReported = deps.initializationType === 'provisioned-concurrency';
     this.exited = new Promise((r) => {
       this.markExited = r;
     });
@@ -333,6 +335,8 @@ export class Environment implements RuntimeEndpoint {
       invokedFunctionArn: req.invokedFunctionArn,
       traceId: req.traceId,
       clientContext: decodeClientContext(req.clientContext),
+      identity: req.cognitoIdentity,
+      tenantId: req.tenantId,
       payload: req.payload,
     };
     running.startedAt = performance.now();

@@ -28,6 +28,7 @@ export type PlatformFrame =
       traceId?: string;
       clientContext?: string;
       identity?: string;
+      tenantId?: string;
     };
 
 const PREFIX = 8;

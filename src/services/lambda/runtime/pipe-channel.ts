@@ -38,6 +38,7 @@ export class PipeChannel implements Channel {
         traceId: d.traceId,
         clientContext: d.clientContext,
         identity: d.identity,
+        tenantId: d.tenantId,
       },
       d.payload,
     );

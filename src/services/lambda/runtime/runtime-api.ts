@@ -64,6 +64,7 @@ function writeInvocation(res: ServerResponse, d: Delivery): void {
   if (d.traceId) headers['Lambda-Runtime-Trace-Id'] = d.traceId;
   if (d.clientContext) headers['Lambda-Runtime-Client-Context'] = d.clientContext;
   if (d.identity) headers['Lambda-Runtime-Cognito-Identity'] = d.identity;
+  if (d.tenantId) headers['Lambda-Runtime-Aws-Tenant-Id'] = d.tenantId;
   res.writeHead(200, headers);
   res.end(d.payload);
 }

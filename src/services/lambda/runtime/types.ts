@@ -42,6 +42,10 @@ export interface InvokeRequest {
   /** Base64 JSON from X-Amz-Client-Context. */
   clientContext?: string;
   traceId?: string;
+  /** JSON `{"cognitoIdentityId","cognitoIdentityPoolId"}` when the caller is a Cognito identity. */
+  cognitoIdentity?: string;
+  /** X-Amz-Tenant-Id of the invoke request (tenant-isolated functions). */
+  tenantId?: string;
 }
 
 export interface InvokeOutcome {
