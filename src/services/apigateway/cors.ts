@@ -29,7 +29,11 @@ export function restAllowOrigin(cors: RestCors, origin: string | undefined): str
 
 /** The response of the OPTIONS mock method serverless generates for a REST path with `cors:`. */
 export function restPreflight(cors: RestCors, origin: string | undefined): GatewayResponse {
-  const methods = ['OPTIONS', ...cors.methods.filter((m) => m !== 'OPTIONS')];
+  // Browsers know no ANY: an ANY method allows every method, as serverless's generated OPTIONS does.
+  const listed = cors.methods.includes('ANY')
+    ? ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT']
+    : cors.methods.filter((m) => m !== 'OPTIONS');
+  const methods = ['OPTIONS', ...listed];
   const headers: Array<[string, string]> = [
     ['Content-Type', 'application/json'],
     ['Access-Control-Allow-Origin', restAllowOrigin(cors, origin)],
