@@ -123,8 +123,12 @@ describe.concurrent('invoke local: node handlers', { timeout: 120_000 }, () => {
   });
 
   it('prints the function output before the result, both on stdout', async ({ expect }) => {
-    const run = await runCli(['invoke', 'local', '-f', 'logs', ...NODE]);
+    const run = await runCli(['invoke', 'local', '-f', 'logs', ...NODE, '--verbose']);
     expect(run.code).toBe(0);
+    // Lambda's own START/END/REPORT lines are progress: stderr, with --verbose only.
+    expect(run.stderr).toMatch(/^START RequestId: [0-9a-f-]{36} Version: \$LATEST$/m);
+    expect(run.stderr).toMatch(/^REPORT RequestId: [0-9a-f-]{36}\tDuration: /m);
+    expect(run.stdout).not.toContain('RequestId:');
     const lines = run.stdout.split('\n');
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z\t[0-9a-f-]{36}\tINFO\ta line from the handler$/);
     expect(resultOf(run.stdout)).toEqual({ done: true });
@@ -309,6 +313,12 @@ describe.concurrent('invoke local: python handlers', { timeout: 120_000 }, () =>
     });
   });
 
+  it("finds a library in the function's layer (the layer dir is /opt)", async ({ expect }) => {
+    const run = await runCli(['invoke', 'local', '-f', 'layered', ...PYTHON, '-d', '{"name":"Ada"}']);
+    expect(run.code).toBe(0);
+    expect(resultOf(run.stdout)).toEqual({ greeting: 'hello Ada from a layer' });
+  });
+
   it('runs a handler in a nested module path', async ({ expect }) => {
     const run = await runCli(['invoke', 'local', '-f', 'nested', ...PYTHON, '-d', '"s"']);
     expect(run.code).toBe(0);
@@ -319,12 +329,12 @@ describe.concurrent('invoke local: python handlers', { timeout: 120_000 }, () =>
     const file = await runCli(['invoke', 'local', '-f', 'missingFile', ...PYTHON]);
     expect(file.code).toBe(1);
     expect(firstLine(file.stderr)).toBe(
-      '✖ Handler file "nowhere.py" of function "missingFile" not found (test/fixtures/services/python-handlers/serverless.yml:24:14)',
+      '✖ Handler file "nowhere.py" of function "missingFile" not found (test/fixtures/services/python-handlers/serverless.yml:28:14)',
     );
     const fn = await runCli(['invoke', 'local', '-f', 'missingExport', ...PYTHON]);
     expect(fn.code).toBe(1);
     expect(firstLine(fn.stderr)).toBe(
-      "✖ Runtime.HandlerNotFound: Handler 'does_not_exist' missing on module 'handler' (test/fixtures/services/python-handlers/serverless.yml:26:14)",
+      "✖ Runtime.HandlerNotFound: Handler 'does_not_exist' missing on module 'handler' (test/fixtures/services/python-handlers/serverless.yml:30:14)",
     );
   });
 });
