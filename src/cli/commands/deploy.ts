@@ -11,6 +11,7 @@ import type { LoadedService } from '../../config/types.js';
 import { PlatformClient } from '../../framework/client.js';
 import { compileDeployment } from '../../framework/compile.js';
 import { digestFile, packageService } from '../../framework/package.js';
+import { sourcePosition } from '../../framework/source-position.js';
 import { isSelflessError, SelflessError } from '../../platform/errors.js';
 import type { DeploymentSpec, FunctionSpec } from '../../platform/spec.js';
 import { usageError } from '../errors.js';
@@ -57,10 +58,17 @@ async function buildSpec(
   return { spec: compileDeployment(loaded, result), files };
 }
 
+/** The zips of the `layers:` section, uploaded like function code. */
+function layerArtifacts(spec: DeploymentSpec): Array<Pick<FunctionSpec, 'codeSha256'>> {
+  return Object.values((spec.sections.layers ?? {}) as Record<string, { codeSha256?: string }>)
+    .filter((l) => typeof l.codeSha256 === 'string')
+    .map((l) => ({ codeSha256: l.codeSha256 as string }));
+}
+
 /** Uploads the artifacts the given functions need. */
 async function uploadArtifacts(
   client: PlatformClient,
-  functions: FunctionSpec[],
+  functions: Array<Pick<FunctionSpec, 'codeSha256'>>,
   files: Map<string, string>,
   io: CliIo,
 ) {
@@ -83,8 +91,10 @@ async function deployService(loaded: LoadedService, o: DeployOptions, io: CliIo)
   const client = new PlatformClient();
   await client.health();
   const { spec, files } = await buildSpec(loaded, o.package);
-  await uploadArtifacts(client, spec.functions, files, io);
-  const result = await client.deploy(spec);
+  await uploadArtifacts(client, [...spec.functions, ...layerArtifacts(spec)], files, io);
+  const result = await client.deploy(spec).catch((e) => {
+    throw locateInConfig(e, loaded.configPath);
+  });
   for (const w of result.warnings) io.warning(w);
   io.notice('');
   if (!result.changed && !o.force) {
@@ -234,4 +244,29 @@ export function register(program: Command, io: CliIo): void {
   listCmd.action(async (_opts: unknown, command: Command) => {
     await listDeployments(await loadServiceFor(command, io), io);
   });
+}
+
+/**
+ * Points a platform error about a property (`functions.f.events[0].schedule.rate`) at the line of
+ * serverless.yml that holds it, trying shorter paths when the exact one is implied (`schedule: rate(…)`).
+ */
+function locateInConfig(e: unknown, configPath: string): unknown {
+  if (!isSelflessError(e) || !e.where || !/^(functions|resources|provider|custom)[.[]/.test(e.where))
+    return e;
+  const keyPath = e.where
+    .split(/\.|\[(\d+)\]/)
+    .filter((k) => k !== undefined && k !== '')
+    .map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  for (let n = keyPath.length; n > 1; n--) {
+    const at = sourcePosition(configPath, keyPath.slice(0, n));
+    if (/:\d+:\d+$/.test(at))
+      return new SelflessError(e.code, e.message, {
+        kind: e.kind,
+        where: at,
+        hint: e.hint,
+        details: e.details,
+        cause: e,
+      });
+  }
+  return e;
 }
