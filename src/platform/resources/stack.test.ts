@@ -36,7 +36,10 @@ function spec(over: Partial<DeploymentSpec>): DeploymentSpec {
         codeSha256: '',
         codeSize: 0,
         layers: [],
-        events: [{ sqs: { arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } } }],
+        events: [
+          { sqs: { arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } } },
+          { sns: { topicName: 't', redrivePolicy: { deadLetterTargetRef: 'Queue' } } },
+        ],
         extra: {
           environmentIntrinsics: {
             Q: { Ref: 'Queue' },
@@ -106,7 +109,10 @@ describe('applyStack', () => {
       Q: 'ref:q',
       FN: 'arn:aws:lambda:eu-west-1:000000000000:function:svc-dev-hello',
     });
-    expect(fn.events).toEqual([{ sqs: { arn: 'arn:test:q' } }]);
+    expect(fn.events).toEqual([
+      { sqs: { arn: 'arn:test:q' } },
+      { sns: { topicName: 't', redrivePolicy: { deadLetterTargetArn: 'arn:test:q' } } },
+    ]);
 
     // Second deployment: Sub leaves the template, Queue is updated in place.
     log.length = 0;

@@ -185,6 +185,18 @@ function stringify(v: unknown, where: string): string {
   });
 }
 
+/** The framework's shorthands that name a resource by logical id, as the intrinsics they stand for. */
+function withFrameworkRefs(event: Record<string, unknown>): Record<string, unknown> {
+  const sns = event.sns as { redrivePolicy?: { deadLetterTargetRef?: unknown } } | undefined;
+  const ref = sns && typeof sns === 'object' ? sns.redrivePolicy?.deadLetterTargetRef : undefined;
+  if (typeof ref !== 'string') return event;
+  const { deadLetterTargetRef: _r, ...rest } = sns!.redrivePolicy!;
+  return {
+    ...event,
+    sns: { ...sns, redrivePolicy: { ...rest, deadLetterTargetArn: { 'Fn::GetAtt': [ref, 'Arn'] } } },
+  };
+}
+
 /** Resolves intrinsics in one function: its environment (incl. `extra.environmentIntrinsics`) and events. */
 function resolveFunction(fn: FunctionSpec, scope: ResolveScope): FunctionSpec {
   const where = `functions.${fn.key}`;
@@ -199,7 +211,7 @@ function resolveFunction(fn: FunctionSpec, scope: ResolveScope): FunctionSpec {
     if (r !== NO_VALUE) environment[k] = stringify(r, `${where}.environment.${k}`);
   }
   const events = fn.events.map(
-    (e, i) => resolveValue(e, scope, `${where}.events[${i}]`) as Record<string, unknown>,
+    (e, i) => resolveValue(withFrameworkRefs(e), scope, `${where}.events[${i}]`) as Record<string, unknown>,
   );
   const extra = fn.extra ? { ...fn.extra } : undefined;
   if (extra) {
@@ -208,7 +220,11 @@ function resolveFunction(fn: FunctionSpec, scope: ResolveScope): FunctionSpec {
     for (const k of ['destinations', 'onError', 'role', 'layersWithIntrinsics'])
       if (extra[k] !== undefined) extra[k] = resolveValue(extra[k], scope, `${where}.${k}`);
   }
-  return { ...fn, environment, events, ...(extra ? { extra } : {}) };
+  // Layers written with intrinsics ({ Ref: <Name>LambdaLayer }) become the version ARNs they resolve to.
+  const layers = Array.isArray(extra?.layersWithIntrinsics)
+    ? (extra.layersWithIntrinsics as unknown[]).map((l, i) => stringify(l, `${where}.layers[${i}]`))
+    : fn.layers;
+  return { ...fn, environment, events, layers, ...(extra ? { extra } : {}) };
 }
 
 /** Creates, updates and removes a deployment's resources; resolves the spec and its outputs. */
