@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import yauzl from 'yauzl';
 import type { DeploymentSpec } from '../../src/platform/spec.js';
-import { runCli, tempDir } from './cli-support.js';
+import { FIXTURES, runCli, tempDir } from './cli-support.js';
 
 function write(root: string, rel: string, content: string): void {
   const p = path.join(root, rel);
@@ -255,6 +255,35 @@ describe('package', { timeout: 120_000 }, () => {
     expect(spec.functions.find((f) => f.key === 'a')!.codeSha256).toBe(sha256(path.join(out, 'a.zip')));
     // --verbose lists every artifact with its sha256.
     expect(run.stderr).toContain(`sha256 ${sha256(path.join(out, 'b.zip'))}`);
+  });
+
+  it('zips a layer from its path and keeps the layer out of the function code', async ({ expect }) => {
+    const out = tempDir('package-layer');
+    try {
+      const fixture = path.join(FIXTURES, 'python-handlers');
+      const run = await runCli(['package', '-c', path.join(fixture, 'serverless.yml'), '-p', out.dir]);
+      expect(run.code).toBe(0);
+      // Running the fixture may have left bytecode next to the sources; it is packaged like any file.
+      const layer = (await zipEntries(path.join(out.dir, 'greet.zip'))).filter(
+        (f) => !f.includes('__pycache__/'),
+      );
+      expect(layer).toEqual(['python/greetlib/__init__.py']);
+      const code = await zipEntries(path.join(out.dir, 'python-handlers.zip'));
+      expect(code).toContain('handler.py');
+      expect(code).toContain('layered.py');
+      expect(code.filter((f) => f.startsWith('layer/'))).toEqual([]);
+      const spec = JSON.parse(
+        readFileSync(path.join(out.dir, 'selfless-deployment.json'), 'utf8'),
+      ) as DeploymentSpec;
+      expect((spec.sections.layers as Record<string, { codeSha256: string }>).greet!.codeSha256).toBe(
+        sha256(path.join(out.dir, 'greet.zip')),
+      );
+      expect(spec.functions.find((f) => f.key === 'layered')!.extra!.layersWithIntrinsics).toEqual([
+        { Ref: 'GreetLambdaLayer' },
+      ]);
+    } finally {
+      out.cleanup();
+    }
   });
 
   it('says which prebuilt artifact is missing', async ({ expect }) => {
