@@ -167,23 +167,21 @@ describe('rules and targets', () => {
     await eb.send(new RemoveTargetsCommand({ Rule: 'r1', Ids: ['t'] }));
     await eb.send(new DeleteRuleCommand({ Name: 'r1' }));
     const both = await failure(
-      eb
-        .send(new PutRuleCommand({ Name: 'r2', EventPattern: '{"source":["a"]}' }))
-        .then(() =>
-          eb.send(
-            new PutTargetsCommand({
-              Rule: 'r2',
-              Targets: [
-                {
-                  Id: 't',
-                  Arn: 'arn:aws:sqs:us-east-1:000000000000:direct',
-                  Input: '{}',
-                  InputPath: '$.detail',
-                },
-              ],
-            }),
-          ),
+      eb.send(new PutRuleCommand({ Name: 'r2', EventPattern: '{"source":["a"]}' })).then(() =>
+        eb.send(
+          new PutTargetsCommand({
+            Rule: 'r2',
+            Targets: [
+              {
+                Id: 't',
+                Arn: 'arn:aws:sqs:us-east-1:000000000000:direct',
+                Input: '{}',
+                InputPath: '$.detail',
+              },
+            ],
+          }),
         ),
+      ),
     );
     expect(both.name).toBe('ValidationException');
   });
@@ -304,6 +302,34 @@ describe('PutEvents', () => {
     expect(seen).toEqual([
       { fn: 'eb-dev-recorder', event: { greeting: 'welcome ada', plan: { tier: 'pro' }, rule: 'to-fn' } },
     ]);
+  });
+
+  it('delivers to a FIFO queue target with its message group', async () => {
+    const fifo = (
+      await sqs.send(new CreateQueueCommand({ QueueName: 'orders.fifo', Attributes: { FifoQueue: 'true' } }))
+    ).QueueUrl!;
+    await eb.send(
+      new PutRuleCommand({ Name: 'to-fifo', EventPattern: JSON.stringify({ source: ['fifo.test'] }) }),
+    );
+    await eb.send(
+      new PutTargetsCommand({
+        Rule: 'to-fifo',
+        Targets: [
+          {
+            Id: 'f',
+            Arn: 'arn:aws:sqs:us-east-1:000000000000:orders.fifo',
+            InputPath: '$.detail',
+            SqsParameters: { MessageGroupId: 'g1' },
+          },
+        ],
+      }),
+    );
+    await eb.send(
+      new PutEventsCommand({
+        Entries: [1, 2].map((n) => ({ Source: 'fifo.test', DetailType: 'x', Detail: JSON.stringify({ n }) })),
+      }),
+    );
+    expect(await receive(fifo, 2)).toEqual([{ n: 1 }, { n: 2 }]);
   });
 
   it('passes the whole envelope by default', async () => {

@@ -4,6 +4,7 @@
  * the caller is answered, delivered by a worker, retried with backoff when the target fails, and
  * dropped (with a log line) once it is older than its maximum age or out of attempts.
  */
+import { createHash } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../platform/clock.js';
 import { SelflessError } from '../../platform/errors.js';
 import type { Logger, PlatformContext } from '../../platform/service.js';
@@ -54,7 +55,17 @@ export async function deliverOnce(ctx: Pick<PlatformContext, 'service'>, d: Deli
     const name = d.arn.split(':').slice(5).join(':');
     await ctx.service<SqsSender>('sqs').sendMessage(d.arn, {
       body: d.payload,
-      ...(name.endsWith('.fifo') ? { groupId: d.messageGroupId ?? 'default', dedupId: undefined } : {}),
+      // FIFO queues need a group and (without content-based deduplication) a deduplication id; one per
+      // accepted event keeps retries of the same delivery from being enqueued twice.
+      ...(name.endsWith('.fifo')
+        ? {
+            groupId: d.messageGroupId ?? 'default',
+            dedupId: createHash('sha256')
+              .update(`${d.origin}|${d.acceptedAt}|${d.payload}`)
+              .digest('hex')
+              .slice(0, 64),
+          }
+        : {}),
     });
     return;
   }
