@@ -140,6 +140,37 @@ describe('SNS topics', () => {
     const noGroup = await failure(sns.send(new PublishCommand({ TopicArn, Message: 'x' })));
     expect(noGroup.name).toBe('InvalidParameterException');
   });
+
+  it('fans a FIFO topic out to a FIFO queue in group order, deduplicated', async () => {
+    const { TopicArn } = await sns.send(
+      new CreateTopicCommand({ Name: 'events.fifo', Attributes: { FifoTopic: 'true' } }),
+    );
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: 'events-q.fifo', Attributes: { FifoQueue: 'true' } }),
+    );
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: 'arn:aws:sqs:us-east-1:000000000000:events-q.fifo',
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    for (const i of [1, 2, 3, 2])
+      await sns.send(
+        new PublishCommand({
+          TopicArn,
+          Message: `e${i}`,
+          MessageGroupId: 'g',
+          MessageDeduplicationId: `d${i}`,
+        }),
+      );
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+    );
+    expect(r.Messages?.map((m) => m.Body)).toEqual(['e1', 'e2', 'e3']);
+    expect(r.Messages?.[0].Attributes).toMatchObject({ MessageGroupId: 'g', MessageDeduplicationId: 'd1' });
+  });
 });
 
 describe('SNS subscriptions', () => {
