@@ -7,6 +7,8 @@
  *   GET    /_selfless/artifacts/{sha256}          the zip
  *   POST   /_selfless/deployments                 body: DeploymentSpec → DeployResult
  *   GET    /_selfless/deployments?service=&stage= deployment history
+ *   GET    /_selfless/deployments?service=&stage=&timestamp=   one deployment with its spec
+ *   ...    routes of service plugins (ServicePlugin.control): /_selfless/metrics, /_selfless/concurrency
  *   GET    /_selfless/services                    deployed services
  *   GET    /_selfless/services/{service}/{stage}  ServiceInfo
  *   DELETE /_selfless/services/{service}/{stage}  remove
@@ -130,6 +132,17 @@ export async function handleControl(
         const service = required(q, 'service');
         const stage = required(q, 'stage');
         const list = await d.deployments.deploymentsOf(service, stage);
+        const at = q.get('timestamp');
+        if (at !== null) {
+          // One deployment with its whole spec (what `rollback -t` re-applies).
+          const found = list.find((r) => String(r.timestamp) === at);
+          if (!found)
+            throw new SelflessError(
+              'DEPLOYMENT_NOT_FOUND',
+              `Couldn't find a deployment for the timestamp: ${at}. Please verify that the timestamp, stage and region are correct.`,
+            );
+          return sendJson(res, 200, { timestamp: found.timestamp, spec: found.spec });
+        }
         return sendJson(res, 200, {
           deployments: list.map((r) => ({
             timestamp: r.timestamp,
@@ -174,6 +187,7 @@ export async function handleControl(
         ...(result.more ? { next: result.events.at(-1)?.eventId } : {}),
       });
     }
+    for (const p of d.plugins) if (p.control && (await p.control(req, res, url, parts))) return;
     throw new SelflessError('ROUTE_NOT_FOUND', `No control API route ${method} ${url.pathname}`);
   } catch (e) {
     sendControlError(res, e);

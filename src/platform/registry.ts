@@ -4,6 +4,7 @@
  */
 import { apigatewayPlugin } from '../services/apigateway/plugin.js';
 import { eventsPlugin } from '../services/events/plugin.js';
+import { lambdaLifecycle } from '../services/lambda/lifecycle.js';
 import { type EnvironmentFactory, lambdaPlugin } from '../services/lambda/plugin.js';
 import { logsPlugin } from '../services/logs/plugin.js';
 import { s3Plugin } from '../services/s3/plugin.js';
@@ -19,9 +20,11 @@ export interface RegistryOptions {
 
 /** Every service plugin, in start order. */
 export function servicePlugins(o: RegistryOptions): ServicePlugin[] {
+  const lifecycle = lambdaLifecycle();
   return [
     logsPlugin(),
-    lambdaPlugin(o.environments),
+    lambdaPlugin(lifecycle.instrument(o.environments)),
+    lifecycle.plugin,
     apigatewayPlugin(),
     sqsPlugin(),
     snsPlugin(),

@@ -102,4 +102,9 @@ export interface ServicePlugin {
    * (e.g. `{ endpoints: ['GET - http://127.0.0.1:3000/dev/hello'] }`).
    */
   serviceOutputs?(service: string, stage: string): Promise<Record<string, string | string[]>>;
+  /**
+   * Extra control-API routes under /_selfless/ (`parts` are the decoded path segments after it);
+   * resolves true when the plugin answered. Thrown SelflessErrors become control-API errors.
+   */
+  control?(req: IncomingMessage, res: ServerResponse, url: URL, parts: string[]): Promise<boolean>;
 }
