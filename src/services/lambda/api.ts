@@ -170,6 +170,7 @@ export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endp
       clientContext: type === 'RequestResponse' ? clientContext : undefined,
       logTail: type === 'RequestResponse' && header(w.req, 'x-amz-log-type') === 'Tail',
       traceId: header(w.req, 'x-amzn-trace-id'),
+      region: w.region,
     });
     const headers: Record<string, string | number> = {
       'x-amzn-RequestId': result.requestId,
@@ -192,7 +193,7 @@ export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endp
   };
 
   const resolveForRead = async (w: WireRequest, name: string) =>
-    engine.resolve(name, w.url.searchParams.get('Qualifier') ?? undefined, () => 0.999999);
+    engine.resolve(name, w.url.searchParams.get('Qualifier') ?? undefined, () => 0.999999, w.region);
 
   const routes: Array<{ method: string; path: RegExp; handler: Handler }> = [
     { method: 'POST', path: /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, handler: invoke },

@@ -142,6 +142,8 @@ export class LambdaEngine implements LambdaFacade {
     id: string,
     explicitQualifier?: string,
     pick: () => number = Math.random,
+    /** The caller's region, for the ARN in a not-found message about an unknown function. */
+    callerRegion?: string,
   ): Promise<ResolvedFunction> {
     const ref = parseFunctionRef(id, explicitQualifier);
     const fn = await this.functions.get(ref.name);
@@ -149,7 +151,11 @@ export class LambdaEngine implements LambdaFacade {
     const notFound = () =>
       new SelflessError(
         'RESOURCE_NOT_FOUND',
-        `Function not found: ${this.functionArn(ref.name, ref.qualifier)}`,
+        `Function not found: ${
+          fn || !callerRegion
+            ? this.functionArn(ref.name, ref.qualifier)
+            : arn('lambda', callerRegion, `function:${ref.name}${ref.qualifier ? `:${ref.qualifier}` : ''}`)
+        }`,
       );
     if (!fn) throw notFound();
     const q = ref.qualifier;
@@ -215,7 +221,7 @@ export class LambdaEngine implements LambdaFacade {
         `Request must be smaller than ${limit} bytes for the ${type === 'Event' ? 'InvokeAsync' : 'InvokeFunction'} operation`,
         { details: { limit, size: payload.length } },
       );
-    const resolved = await this.resolve(req.functionName, req.qualifier);
+    const resolved = await this.resolve(req.functionName, req.qualifier, Math.random, req.region);
     const requestId = randomUUID();
     if (type === 'DryRun')
       return {
@@ -475,7 +481,10 @@ export class LambdaEngine implements LambdaFacade {
       await unpackCode(this.deps.dataDir, f.codeSha256, this.deps.store.blobs.path(blob));
       if (this.layerResolver) plan.warnings.push(...this.layerResolver.checkFunctionLayers(f));
       else if (f.layers.length)
-        throw new SelflessError('LAYERS_UNAVAILABLE', `Function ${f.key} uses layers, which this platform does not run.`);
+        throw new SelflessError(
+          'LAYERS_UNAVAILABLE',
+          `Function ${f.key} uses layers, which this platform does not run.`,
+        );
 
       const existing = await this.functions.get(f.name);
       if (existing && (existing.service !== spec.service || existing.stage !== spec.stage))

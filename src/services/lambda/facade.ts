@@ -14,6 +14,8 @@ export interface FacadeInvokeRequest {
   clientContext?: string;
   /** Return the last 4 KB of logs. */
   logTail?: boolean;
+  /** The caller's region (from its request signature), for error messages. */
+  region?: string;
   /** X-Amzn-Trace-Id of the caller (`Root=1-…;Parent=…;Sampled=0`), passed on to the function. */
   traceId?: string;
 }
