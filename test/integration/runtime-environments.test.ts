@@ -138,6 +138,16 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
           expect(out.logTail.startsWith(`START RequestId: ${id}`)).toBe(true);
         });
 
+        it('freezes the environment between invocations: background work waits for the next event', async () => {
+          const f = fn(runtime, handler('background'));
+          await invoke(f);
+          const before = json(await invoke(f)).ticks;
+          await new Promise((r) => setTimeout(r, 500));
+          const after = json(await invoke(f)).ticks;
+          // A 10 ms ticker left running would have ticked ~50 times in those 500 ms.
+          expect(after - before).toBeLessThan(10);
+        });
+
         it('scales out: parallel slow invocations each get their own environment', async () => {
           const f = fn(runtime, handler('sleep'));
           const outs = await Promise.all([1, 2, 3].map(() => invoke(f, { ms: 600 })));

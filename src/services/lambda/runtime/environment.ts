@@ -49,6 +49,8 @@ export interface EnvironmentDeps {
   initTimeoutMs: number;
   /** How often the process tree's memory is sampled while an invocation runs. */
   memorySampleMs?: number;
+  /** Freeze idle environments (SIGSTOP) as Lambda does, so background work waits for the next invocation. */
+  freeze?: boolean;
   /** A pre-started bootstrap process of the right family to specialise, if the pool has one. */
   prestarted?: RuntimeProcess;
   initializationType?: 'on-demand' | 'provisioned-concurrency';
@@ -123,6 +125,7 @@ export class Environment implements RuntimeEndpoint {
   private exited: Promise<void>;
   private markExited!: () => void;
   private streamsClosed: Promise<void> = Promise.resolve();
+  private frozen = false;
 
   private constructor(
     readonly fn: RuntimeFunction,
@@ -339,6 +342,7 @@ export class Environment implements RuntimeEndpoint {
       tenantId: req.tenantId,
       payload: req.payload,
     };
+    this.thaw();
     running.startedAt = performance.now();
     this.channel!.deliver(delivery);
     const completion = await completed;
@@ -545,7 +549,33 @@ export class Environment implements RuntimeEndpoint {
     const waiters = this.readyWaiters;
     this.readyWaiters = [];
     for (const w of waiters) w(true);
-    if (waiters.length === 0) this.onAvailable?.(this);
+    if (waiters.length === 0) {
+      this.freeze();
+      this.onAvailable?.(this);
+    }
+  }
+
+  /** Lambda freezes an environment between invocations: nothing in it runs until the next event. */
+  private freeze(): void {
+    const pid = this.pid;
+    if (this.deps.freeze === false || pid === undefined || this.frozen || this.exitInfo) return;
+    try {
+      process.kill(-pid, 'SIGSTOP');
+      this.frozen = true;
+    } catch {
+      // already gone: the exit handler takes it from here
+    }
+  }
+
+  private thaw(): void {
+    const pid = this.pid;
+    if (!this.frozen || pid === undefined) return;
+    this.frozen = false;
+    try {
+      process.kill(-pid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
   }
 
   /** Waits until output written before now has been read (a few event-loop turns at most). */

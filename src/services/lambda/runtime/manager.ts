@@ -42,6 +42,8 @@ export interface ProcessEnvironmentManagerOptions {
   prestart?: number;
   logBudget?: LogBudget;
   memorySampleMs?: number;
+  /** Freeze idle environments as Lambda does (default true). */
+  freeze?: boolean;
 }
 
 /** Resolves the channel from options, then SELFLESS_LAMBDA_CHANNEL, then the default. */
@@ -194,6 +196,7 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
       logBudget: this.opts.logBudget ?? DEFAULT_LOG_BUDGET,
       initTimeoutMs: this.opts.initTimeoutMs ?? 10_000,
       memorySampleMs: this.opts.memorySampleMs,
+      freeze: this.opts.freeze,
       prestarted,
       initializationType: provisioned ? 'provisioned-concurrency' : 'on-demand',
     });
