@@ -84,13 +84,20 @@ export function handlerModuleCandidates(
  */
 export function checkHandler(loaded: LoadedService, fn: FunctionConfig, layerDirs: string[]): void {
   const where = sourcePosition(loaded.configPath, ['functions', fn.key, 'handler']);
+  if (fn.image !== undefined && fn.handler === undefined) {
+    throw new SelflessError(
+      'LOCAL_INVOKE_IMAGE_NOT_SUPPORTED',
+      'Local invocation of lambdas pointing AWS ECR images is not supported',
+      {
+        where: sourcePosition(loaded.configPath, ['functions', fn.key, 'image']),
+        hint: 'Give the function a handler and a runtime to run it locally.',
+      },
+    );
+  }
   if (fn.handler === undefined) {
     throw new SelflessError('MISSING_HANDLER', `Function "${fn.key}" has no handler`, {
-      where: where,
-      hint:
-        fn.image !== undefined
-          ? 'Local invocation of lambdas pointing AWS ECR images is not supported'
-          : 'Set handler: <file>.<export>, e.g. handler.hello.',
+      where,
+      hint: 'Set handler: <file>.<export>, e.g. handler.hello.',
     });
   }
   const family = runtimeFamilyOf(fn.runtime);
