@@ -7,7 +7,8 @@ import type { RestRoute } from './model.js';
 import { type GatewayRequest, headerValue, mediaType, queryPairs } from './request.js';
 import { answers, type GatewayResponse, jsonError } from './response.js';
 
-const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
+// Created on first use: most services validate nothing, and start-up time matters for `selfless dev`.
+let ajv: Ajv | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
 /** Drops draft markers Ajv does not know (API Gateway models usually say draft-04) and compiles once. */
@@ -20,6 +21,7 @@ function validatorFor(schema: unknown): ValidateFunction {
     delete copy.$schema;
     delete copy.id;
     try {
+      ajv ??= new Ajv({ strict: false, allErrors: false, validateSchema: false });
       v = ajv.compile(copy);
     } catch {
       // An uncompilable schema accepts nothing, like a broken model in API Gateway rejects bodies.
