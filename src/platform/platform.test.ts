@@ -190,6 +190,33 @@ describe('platform', () => {
     expect(info.functions.map((f: { key: string }) => f.key)).toEqual(['hello']);
   });
 
+  it('warns about runtimes the machine lacks and unsupported resources; publishes no version without versionFunctions', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const { p } = await start(t.dir);
+    const code = await zipFiles({ 'result.json': '{"tag":"x"}' });
+    const spec = serviceSpec('svc', 'dev', [fnSpec('svc', 'dev', 'old', code, { runtime: 'nodejs16.x' })], {
+      resources: [{ logicalId: 'Thing', type: 'AWS::Nothing::Here', properties: {} }],
+      sections: { provider: { versionFunctions: false } },
+    });
+    const res = await json(deploy(p.url, spec, [code]));
+    expect(res.warnings).toEqual(
+      expect.arrayContaining([
+        `Function old uses nodejs16.x; it runs on the installed node ${process.versions.node}.`,
+        expect.stringContaining('AWS::Nothing::Here'),
+      ]),
+    );
+    expect(res.functions[0].version).toBeUndefined();
+    expect((await invoke(p, 'svc-dev-old:1')).status).toBe(404);
+    const published = await fetch(`${p.url}/2015-03-31/functions/svc-dev-old/versions`, {
+      method: 'POST',
+      body: '{}',
+    });
+    expect(published.status).toBe(201);
+    expect((await json(published)).Version).toBe('1');
+    expect((await invoke(p, 'svc-dev-old:1')).status).toBe(200);
+  });
+
   it('refuses to start on a corrupt or unusable data dir, saying what to do', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
