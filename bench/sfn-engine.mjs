@@ -85,11 +85,7 @@ try {
   });
   const runStandard = async () => {
     const rec = await engine.startExecution({ stateMachineArn: std.stateMachineArn, input: '{"value":1}' });
-    for (;;) {
-      const r = await engine.getExecution(rec.executionArn);
-      if (r.status !== 'RUNNING') return r;
-      await new Promise((res) => setImmediate(res));
-    }
+    return engine.waitForClose(rec.executionArn);
   };
   for (let i = 0; i < 5; i++) await runStandard();
   const stdRuns = Math.max(10, Math.floor(CHAINS / 4));

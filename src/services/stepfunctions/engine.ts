@@ -494,6 +494,12 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     return r;
   }
 
+  /** Resolves with the execution once it has closed (or at once when it already has). */
+  async waitForClose(arn: string): Promise<ExecutionRecord> {
+    const running = this.running.get(arn);
+    return running ? running.done : this.getExecution(arn);
+  }
+
   /** Executions of a machine, newest first, optionally by status. */
   async listExecutions(machineArnValue: string, status?: string): Promise<ExecutionRecord[]> {
     const machine = await this.getMachine(machineArnValue);

@@ -80,12 +80,25 @@ interface Exit {
 
 type Resume = Exclude<Checkpoint, { kind: 'state' }>;
 
+/**
+ * JSON text of history payloads. A state's output is often the very object that was its input and
+ * the next state's input, so the last few texts are remembered by identity (payloads are never
+ * mutated in place) to stringify each value once.
+ */
+const textCache = new WeakMap<object, string>();
+
 function jsonText(v: Json): string {
-  return JSON.stringify(v);
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  let text = textCache.get(v);
+  if (text === undefined) {
+    text = JSON.stringify(v);
+    textCache.set(v, text);
+  }
+  return text;
 }
 
 function byteSize(v: Json): number {
-  return Buffer.byteLength(JSON.stringify(v) ?? '', 'utf8');
+  return Buffer.byteLength(jsonText(v) ?? '', 'utf8');
 }
 
 function detailsPayload(key: string, v: Json): Record<string, unknown> {
@@ -483,7 +496,8 @@ export class Execution {
     if (state.Parameters !== undefined)
       effective = applyTemplate(state.Parameters, this.pathScope(env, effective));
     const result = state.Result !== undefined ? state.Result : effective;
-    this.checkResultSize(env, result);
+    // Without Result or Parameters the result is the state input, which is already within limits.
+    if (state.Result !== undefined || state.Parameters !== undefined) this.checkResultSize(env, result);
     const assigned = this.jsonPathAssign(state.Assign, env, result);
     return { output: this.jsonPathOutput(env, result, false), next: state.Next, assigned };
   }
