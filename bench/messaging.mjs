@@ -3,8 +3,9 @@
  * Messaging benchmark (run after `npm run build`), all in one run on one platform:
  *  1. SQS → Lambda: messages per second end to end (sent in batches of 10 by 4 concurrent senders,
  *     consumed by an event source mapping with batch size 10 into a node handler, until the queue
- *     is drained), beside the bare cost of the same work as direct RequestResponse invokes of the
- *     same function with 10-record events (5 concurrent callers, as the mapping's 5 pollers).
+ *     is drained), and the drain rate of a pre-filled queue (mapping deployed after the fill),
+ *     beside the bare cost of the same work as direct RequestResponse invokes of the same function
+ *     with 10-record events (5 concurrent callers, as the mapping's 5 pollers).
  *  2. SNS Publish → handler start latency p50/p99, beside an asynchronous Lambda Invoke → handler
  *     start of the same warm function. The handler stamps its start (performance.timeOrigin + now,
  *     comparable across processes) into a file named by the message.
@@ -167,6 +168,31 @@ exports.stamp = async (event) => {
   const endToEnd = MESSAGES / ((tDone - t0) / 1000);
   const sendOnly = MESSAGES / ((tSent - t0) / 1000);
 
+  // Drain rate alone: fill the queue with the mapping removed, then deploy it again and time the drain.
+  const withoutMapping = {
+    ...spec,
+    functions: spec.functions.map((f) => (f.key === 'consumer' ? { ...f, events: [] } : f)),
+  };
+  const redeploy = async (s) => {
+    const r = await fetch(`${platform.url}/_selfless/deployments`, {
+      method: 'POST',
+      body: JSON.stringify(s),
+    });
+    if (!r.ok) throw new Error(`deploy failed: ${await r.text()}`);
+  };
+  await redeploy(withoutMapping);
+  for (let i = 0; i < MESSAGES; i += 10)
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: Array.from({ length: 10 }, (_, j) => ({ Id: `e${j}`, MessageBody: `fill ${i + j}` })),
+      }),
+    );
+  const d0 = now();
+  await redeploy(spec);
+  while (!(await drained())) await sleep(5);
+  const drainRate = MESSAGES / ((now() - d0) / 1000);
+
   let calls = 0;
   const total = MESSAGES / 10;
   const b0 = now();
@@ -219,6 +245,7 @@ exports.stamp = async (event) => {
   console.log(
     `  end to end (send + poll + invoke + delete): ${fmt(endToEnd, 0)} msg/s   (sending alone: ${fmt(sendOnly, 0)} msg/s)`,
   );
+  console.log(`  drain of a full queue (poll + invoke + delete):  ${fmt(drainRate, 0)} msg/s`);
   console.log(`  bare Lambda invokes of 10-record events, 5 concurrent: ${fmt(bare, 0)} msg/s`);
   console.log(`SNS Publish → handler start, ${EVENTS} sequential publishes:`);
   console.log(
