@@ -8,6 +8,7 @@ import type { ServiceInfo } from '../platform/control.js';
 import type { DeployResult } from '../platform/deployments.js';
 import { SelflessError } from '../platform/errors.js';
 import type { DeploymentSpec } from '../platform/spec.js';
+import type { MetricsResponse } from '../services/lambda/lifecycle.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:4566';
 
@@ -89,6 +90,34 @@ export class PlatformClient {
   deployments(service: string, stage: string): Promise<{ deployments: Array<{ timestamp: number }> }> {
     const q = new URLSearchParams({ service, stage });
     return this.json('GET', `/_selfless/deployments?${q}`);
+  }
+
+  /** One deployment of the history with its whole spec (404 → DEPLOYMENT_NOT_FOUND). */
+  deployment(
+    service: string,
+    stage: string,
+    timestamp: string,
+  ): Promise<{ timestamp: number; spec: DeploymentSpec }> {
+    const q = new URLSearchParams({ service, stage, timestamp });
+    return this.json('GET', `/_selfless/deployments?${q}`);
+  }
+
+  /** Invocation metrics and the estimated bill of a service (or one function) over a period. */
+  metrics(q: {
+    service: string;
+    stage: string;
+    function?: string;
+    start: number;
+    end: number;
+  }): Promise<MetricsResponse> {
+    const p = new URLSearchParams({
+      service: q.service,
+      stage: q.stage,
+      start: String(q.start),
+      end: String(q.end),
+    });
+    if (q.function) p.set('function', q.function);
+    return this.json('GET', `/_selfless/metrics?${p}`);
   }
 
   /** Log events of a group from `start`, filtered, in time order. */

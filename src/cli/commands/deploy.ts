@@ -171,7 +171,8 @@ async function deployFunction(
   if (configChanged) io.success(`Function configuration updated${io.elapsed(started)}`);
 }
 
-async function listDeployments(loaded: LoadedService, io: CliIo): Promise<void> {
+/** Prints the deployment history as `deploy list` does. */
+export async function listDeployments(loaded: LoadedService, io: CliIo): Promise<void> {
   const { service } = loaded.config;
   const { stage } = loaded.config.provider;
   const { deployments } = await new PlatformClient().deployments(service, stage);

@@ -16,6 +16,7 @@ import * as openapi from './openapi.js';
 import * as pkg from './package.js';
 import * as print from './print.js';
 import * as remove from './remove.js';
+import * as rollback from './rollback.js';
 import * as server from './server.js';
 
 /** A verb: registers its command(s) and flags on the program. */
@@ -36,6 +37,7 @@ export const COMMANDS: CliCommandModule[] = [
   logs,
   metrics,
   remove,
+  rollback,
   print,
   openapi,
 ];

@@ -82,5 +82,7 @@ export function estimateCost(
 export function formatUsd(amount: number): string {
   if (amount === 0) return '$0.00';
   if (amount >= 0.01) return `$${amount.toFixed(2)}`;
-  return `$${amount.toPrecision(3)}`;
+  // Below a cent: enough decimals for three significant digits, without exponent notation.
+  const decimals = Math.min(12, 2 - Math.floor(Math.log10(amount)));
+  return `$${amount.toFixed(decimals).replace(/0+$/, '')}`;
 }
