@@ -55,6 +55,19 @@ describe('StepFunctionsEngine', () => {
         definition: '{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}',
       }),
     ).rejects.toMatchObject({ code: 'InvalidName' });
+    await expect(
+      engine.createStateMachine({
+        name: 'fast',
+        type: 'EXPRESS',
+        roleArn: ROLE,
+        definition: callbackMachine,
+      }),
+    ).rejects.toMatchObject({
+      code: 'InvalidDefinition',
+      message: expect.stringContaining(
+        "Express state machine does not support 'call.waitForTaskToken' at /States/Wait/Resource",
+      ),
+    });
     await store.close();
   });
 

@@ -12,7 +12,7 @@ import type { Store, Write } from '../../platform/store/port.js';
 import { StatesError } from './asl/errors.js';
 import { Execution, PAYLOAD_LIMIT } from './asl/interpreter.js';
 import type { Checkpoint, ExecutionOutcome, HistoryEvent, TaskPort } from './asl/ports.js';
-import type { Json, StateMachineDefinition } from './asl/types.js';
+import type { Json, StateDefinition, StateMachineDefinition } from './asl/types.js';
 import { formatProblems, validateDefinition } from './asl/validate.js';
 import type { StepFunctionsFacade } from './facade.js';
 import { type ChildDescription, type IntegrationDeps, invokeIntegration } from './integrations.js';
@@ -57,8 +57,26 @@ function regionOf(arnValue: string): string {
   return arnValue.split(':')[3] ?? '';
 }
 
+/** Express workflows support only request/response integrations (no .sync, .waitForTaskToken or activities). */
+function checkExpressResources(definition: StateMachineDefinition): void {
+  const visit = (states: Record<string, StateDefinition>, at: string) => {
+    for (const [name, state] of Object.entries(states)) {
+      const r = state.Resource;
+      if (typeof r === 'string' && (/\.(sync(:2)?|waitForTaskToken)$/.test(r) || /:activity:/.test(r)))
+        throw sfnError(
+          'InvalidDefinition',
+          `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '${r.split(':').pop()}' at ${at}/States/${name}/Resource'`,
+        );
+      state.Branches?.forEach((b, i) => visit(b.States, `${at}/States/${name}/Branches/${i}`));
+      const proc = state.ItemProcessor ?? state.Iterator;
+      if (proc) visit(proc.States, `${at}/States/${name}/ItemProcessor`);
+    }
+  };
+  visit(definition.States, '');
+}
+
 /** Parses and validates a definition text; throws InvalidDefinition naming the state and field. */
-export function parseDefinition(text: string): StateMachineDefinition {
+export function parseDefinition(text: string, type: MachineType = 'STANDARD'): StateMachineDefinition {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -70,6 +88,7 @@ export function parseDefinition(text: string): StateMachineDefinition {
   }
   const problems = validateDefinition(parsed);
   if (problems.length > 0) throw sfnError('InvalidDefinition', formatProblems(problems));
+  if (type === 'EXPRESS') checkExpressResources(parsed as StateMachineDefinition);
   return parsed as StateMachineDefinition;
 }
 
@@ -178,8 +197,8 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
   /** CreateStateMachine; an identical existing machine is returned as is (AWS's idempotency). */
   async createStateMachine(input: CreateMachineInput): Promise<MachineRecord> {
     if (!isValidName(input.name)) throw sfnError('InvalidName', `Invalid Name: '${input.name}'`);
-    parseDefinition(input.definition);
     const type = input.type ?? 'STANDARD';
+    parseDefinition(input.definition, type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD');
     if (type !== 'STANDARD' && type !== 'EXPRESS')
       throw sfnError(
         'ValidationException',
@@ -224,7 +243,7 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     },
   ): Promise<MachineRecord> {
     const record = await this.getMachine(arn);
-    if (changes.definition !== undefined) parseDefinition(changes.definition);
+    if (changes.definition !== undefined) parseDefinition(changes.definition, record.type);
     const updated: MachineRecord = {
       ...record,
       ...(changes.definition !== undefined ? { definition: changes.definition } : {}),
@@ -253,7 +272,7 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
         'StateMachineAlreadyExists',
         `State Machine Already Exists: '${arn}'${owner ? ` (deployed by ${owner.service}, stage ${owner.stage})` : ''}`,
       );
-    parseDefinition(input.definition);
+    parseDefinition(input.definition, input.type ?? 'STANDARD');
     if (existing.definition === input.definition && existing.type === (input.type ?? 'STANDARD'))
       return existing;
     const updated: MachineRecord = {
