@@ -127,7 +127,7 @@ describe('OpenAPI generation', () => {
     });
   });
 
-  it('names the REST API ${stage}-${service} when the documentation gives no title', async () => {
+  it('names the REST API <stage>-<service> when the documentation gives no title', async () => {
     const doc = generateOpenApi(
       source({ functions: [{ key: 'a', name: 'a', events: [{ http: 'GET /' }] }] }),
       {

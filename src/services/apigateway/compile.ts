@@ -172,7 +172,7 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
           apiKeySourceType: src.apiGateway.apiKeySourceType === 'AUTHORIZER' ? 'AUTHORIZER' : 'HEADER',
           ...apiKeysAndPlans(src, opts.existingKeyValues ?? {}),
         };
-  if (rest && rest.routes.some((r) => r.private) && rest.apiKeys.length === 0)
+  if (rest?.routes.some((r) => r.private) && rest.apiKeys.length === 0)
     warnings.push('Private http events need provider.apiGateway.apiKeys; every call to them will get 403.');
 
   const http: HttpApiModel | undefined =
@@ -391,6 +391,7 @@ function jwksSource(v: unknown, where: string): JwksSource | undefined {
   if (isObj(v) && Array.isArray(v.keys)) return { kind: 'inline', jwks: { keys: v.keys } };
   throw new SelflessError('INVALID_CONFIG', `The JWKS at ${where} is neither a key set nor a URL.`, {
     where,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the hint shows serverless.yml's variable syntax.
     hint: 'Use ${file(./jwks.json)}, an absolute file path or an http(s) URL.',
   });
 }

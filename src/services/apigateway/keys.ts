@@ -36,8 +36,7 @@ export class UsagePlans {
   check(api: RestApiModel, keyValue: string | undefined): KeyOutcome {
     if (!keyValue) return { ok: false, response: answers.restForbidden() };
     const key = api.apiKeys.find((k) => k.value === keyValue);
-    if (!key || !key.enabled || key.usagePlans.length === 0)
-      return { ok: false, response: answers.restForbidden() };
+    if (!key?.enabled || key.usagePlans.length === 0) return { ok: false, response: answers.restForbidden() };
     const plans = api.usagePlans.filter((p) => key.usagePlans.includes(p.name));
     if (plans.length === 0) return { ok: false, response: answers.restForbidden() };
     const now = this.clock.now();

@@ -89,10 +89,10 @@ describe('the API listener', () => {
     const dots = await raw('GET /dev/one/../files/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(dots.text).toMatch(/^HTTP\/1.1 403/);
     expect(dots.text).toContain('{"message":"Missing Authentication Token"}');
-    const escape = await raw(
+    const traversal = await raw(
       'GET /dev/files/../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
     );
-    expect(escape.text).toContain('"params":{"proxy":"../../etc/passwd"}');
+    expect(traversal.text).toContain('"params":{"proxy":"../../etc/passwd"}');
   });
 
   it('answers malformed escapes with 400', async () => {
