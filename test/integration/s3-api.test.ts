@@ -541,6 +541,60 @@ describe('presigned URLs and virtual-host addressing', () => {
   });
 });
 
+describe('POST object (browser form uploads)', () => {
+  const policy = (expiration: string) =>
+    Buffer.from(JSON.stringify({ expiration, conditions: [] })).toString('base64');
+  const form = (fields: Record<string, string>, file = 'from a form') => {
+    const f = new FormData();
+    for (const [k, v] of Object.entries(fields)) f.append(k, v);
+    f.append('file', new Blob([file], { type: 'text/plain' }), 'report.txt');
+    return f;
+  };
+
+  it('stores the file under the key field, with content type and metadata; 204 by default, 201 on request', async () => {
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    const r1 = await fetch(`${platform.url}/data`, {
+      method: 'POST',
+      body: form({
+        key: 'forms/${filename}',
+        'Content-Type': 'text/x-form',
+        'x-amz-meta-origin': 'browser',
+        policy: policy(future),
+      }),
+    });
+    expect(r1.status).toBe(204);
+    expect(r1.headers.get('etag')).toBe(`"${md5('from a form')}"`);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'data', Key: 'forms/report.txt' }));
+    expect(await got.Body?.transformToString()).toBe('from a form');
+    expect(got).toMatchObject({ ContentType: 'text/x-form', Metadata: { origin: 'browser' } });
+    const r2 = await fetch(`${platform.url}/data`, {
+      method: 'POST',
+      body: form({ key: 'forms/b.txt', success_action_status: '201' }),
+    });
+    expect(r2.status).toBe(201);
+    const xml = await r2.text();
+    expect(xml).toContain('<Key>forms/b.txt</Key>');
+    // S3 escapes the ETag's quotes in XML bodies.
+    expect(xml).toContain(`<ETag>&quot;${md5('from a form')}&quot;</ETag>`);
+  });
+
+  it('refuses a form without a key, and an expired policy', async () => {
+    const noKey = await fetch(`${platform.url}/data`, { method: 'POST', body: form({}) });
+    expect(noKey.status).toBe(400);
+    expect(await noKey.text()).toContain('Bucket POST must contain a field named &apos;key&apos;.');
+    const expired = await fetch(`${platform.url}/data`, {
+      method: 'POST',
+      body: form({ key: 'forms/late.txt', policy: policy('2020-01-01T00:00:00Z') }),
+    });
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Invalid according to Policy: Policy expired.');
+    expect(
+      (await failure(s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'forms/late.txt' })))).$metadata
+        .httpStatusCode,
+    ).toBe(404);
+  });
+});
+
 describe('notification configuration', () => {
   it('round-trips queue and topic configurations and rejects overlaps and bad events', async () => {
     await s3.send(

@@ -166,7 +166,7 @@ describe('serverless.yml s3 events', () => {
     expect(await receive(seenUrl, 1, 1)).toEqual([]);
   });
 
-  it('reports deletes, copies and completed multipart uploads with their event names', async () => {
+  it('reports deletes, copies, form uploads and completed multipart uploads with their event names', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'incoming', Key: 'gone.bin', Body: 'x' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'incoming', Key: 'gone.bin' }));
     const [removed] = (await receive(seenUrl, 1)) as Seen[];
@@ -195,8 +195,13 @@ describe('serverless.yml s3 events', () => {
         MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
       }),
     );
-    const seen = (await receive(seenUrl, 2)) as Seen[];
+    const posted = new FormData();
+    posted.append('key', 'posted.txt');
+    posted.append('file', new Blob(['via form']), 'posted.txt');
+    expect((await fetch(`${platform.url}/results`, { method: 'POST', body: posted })).status).toBe(204);
+    const seen = (await receive(seenUrl, 3)) as Seen[];
     const byKey = Object.fromEntries(seen.map((s) => [s.event.Records[0].s3.object.key, s.event.Records[0]]));
+    expect(byKey['posted.txt'].eventName).toBe('ObjectCreated:Post');
     expect(byKey['copied.json'].eventName).toBe('ObjectCreated:Copy');
     expect(byKey['mp.bin'].eventName).toBe('ObjectCreated:CompleteMultipartUpload');
     expect(byKey['mp.bin'].s3.object.eTag).toBe(`${md5(Buffer.from(md5('only part'), 'hex'))}-1`);

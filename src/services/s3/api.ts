@@ -24,6 +24,7 @@ import type { ObjectAttributes, RequestInfo, S3Engine } from './engine.js';
 import { S3Error, type S3ErrorDetails, s3Errors } from './errors.js';
 import { type BucketRecord, type ObjectRecord, OWNER } from './model.js';
 import { notificationXml, parseNotificationXml } from './notifications.js';
+import { postObject } from './post-object.js';
 
 /** Checks notification destinations before they are saved (e.g. that a Lambda function exists). */
 export type DestinationCheck = (targets: ReturnType<typeof parseNotificationXml>) => Promise<string[]>;
@@ -218,7 +219,9 @@ export class S3Api {
           return this.listObjects(res, bucket, q);
         case 'POST':
           if (q.has('delete')) return this.deleteObjects(req, res, bucket, info);
-          throw s3Errors.notImplemented('POST object (browser form uploads)');
+          if (/^multipart\/form-data/i.test(h(req, 'content-type') ?? ''))
+            return this.postForm(req, res, bucket, info);
+          throw s3Errors.methodNotAllowed(method, 'BUCKET');
         default:
           throw s3Errors.methodNotAllowed(method, 'BUCKET');
       }
@@ -497,6 +500,50 @@ export class S3Api {
       }
     }
     sendXml(res, 200, xmlDocument('DeleteResult', { Deleted: deleted, Error: errors }));
+  }
+
+  /** POST object (browser form upload): 204 by default, 201 with a PostResponse, or a redirect. */
+  private async postForm(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    info: RequestInfo,
+  ): Promise<void> {
+    await this.d.engine.bucket(bucket);
+    const { record, status, redirect } = await postObject(req, bucket, this.d.engine, this.d.clock, info);
+    const host = h(req, 'host') ?? '127.0.0.1';
+    const location = `http://${host}/${bucket}/${encodeURIComponent(record.key).replace(/%2F/g, '/')}`;
+    const ids = { requestId: info.requestId, hostId: info.hostId };
+    if (redirect) {
+      const u = new URL(redirect);
+      u.searchParams.set('bucket', bucket);
+      u.searchParams.set('key', record.key);
+      u.searchParams.set('etag', `"${record.etag}"`);
+      sendXml(
+        res,
+        303,
+        undefined,
+        { Location: u.toString(), ETag: `"${record.etag}"`, 'Content-Length': 0 },
+        ids,
+      );
+      return;
+    }
+    if (status === 201) {
+      const xml = xmlDocument(
+        'PostResponse',
+        { Location: location, Bucket: bucket, Key: record.key, ETag: `"${record.etag}"` },
+        '',
+      );
+      sendXml(res, 201, xml, { ETag: `"${record.etag}"`, Location: location }, ids);
+      return;
+    }
+    sendXml(
+      res,
+      status,
+      undefined,
+      { ETag: `"${record.etag}"`, Location: location, 'Content-Length': 0 },
+      ids,
+    );
   }
 
   // ---- objects ----
