@@ -67,7 +67,8 @@ function checkExpressResources(definition: StateMachineDefinition): void {
           'InvalidDefinition',
           `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Express state machine does not support '${r.split(':').pop()}' at ${at}/States/${name}/Resource'`,
         );
-      state.Branches?.forEach((b, i) => visit(b.States, `${at}/States/${name}/Branches/${i}`));
+      for (const [i, b] of (state.Branches ?? []).entries())
+        visit(b.States, `${at}/States/${name}/Branches/${i}`);
       const proc = state.ItemProcessor ?? state.Iterator;
       if (proc) visit(proc.States, `${at}/States/${name}/ItemProcessor`);
     }
