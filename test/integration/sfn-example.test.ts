@@ -89,6 +89,12 @@ afterAll(async () => {
 });
 
 describe('examples/pipeline: processTemperatures', () => {
+  it('is listed by selfless info', async () => {
+    const r = await cli(['info']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`processTemperatures: ${MACHINE}`);
+  });
+
   it('validates a reading in Python and enriches it in Node.js', async () => {
     const d = await run({ sensorId: 'fjord-1', temperature: 28 });
     expect(d.status).toBe('SUCCEEDED');
