@@ -101,6 +101,9 @@ function errorMessageOf(payload: Buffer): string {
   }
 }
 
+/** Upper bound of cached authorizer results across all APIs. */
+export const MAX_CACHED_POLICIES = 10_000;
+
 /** The authorizers of every API, sharing one policy cache and one key-set cache. */
 export class Authorizers {
   private readonly cache = new Map<string, CachedPolicy>();
@@ -111,6 +114,18 @@ export class Authorizers {
     private readonly clock: Clock,
     private readonly region: string,
   ) {}
+
+  /** Caches a policy; past a bound, expired entries are swept (many distinct tokens must not grow memory forever). */
+  private remember(key: string, entry: CachedPolicy): void {
+    if (this.cache.size >= MAX_CACHED_POLICIES) {
+      const now = this.clock.now();
+      for (const [k, v] of this.cache) if (v.expiresAt <= now) this.cache.delete(k);
+      // Still full of live entries: drop the oldest (Map keeps insertion order).
+      while (this.cache.size >= MAX_CACHED_POLICIES)
+        this.cache.delete(this.cache.keys().next().value as string);
+    }
+    this.cache.set(key, entry);
+  }
 
   /** Forgets cached policies and key sets (after a redeploy). */
   reset(prefix?: string): void {
@@ -179,7 +194,7 @@ export class Authorizers {
       const parsed = this.parsePolicyResponse(r.payload, true);
       if (!parsed) return { ok: false, response: answers.authorizerFailure() };
       entry = { ...parsed, expiresAt: started + def.resultTtlInSeconds * 1000 };
-      if (def.resultTtlInSeconds > 0 && values.length > 0) this.cache.set(key, entry);
+      if (def.resultTtlInSeconds > 0 && values.length > 0) this.remember(key, entry);
     }
     const decision = evaluatePolicy(entry.policyDocument, methodArn);
     if (decision !== 'allow')
@@ -286,7 +301,7 @@ export class Authorizers {
         if (!parsed) return { ok: false, response: answers.httpInternal() };
         entry = { ...parsed, expiresAt: started + def.resultTtlInSeconds * 1000 };
       }
-      if (def.resultTtlInSeconds > 0) this.cache.set(key, entry);
+      if (def.resultTtlInSeconds > 0) this.remember(key, entry);
     }
     const allowed = entry.simple
       ? entry.isAuthorized === true
