@@ -160,6 +160,25 @@ try {
   await load(gwUrl, 50, 2);
   await load(bareUrl, 50, 1);
   if (offlineUrl) await load(offlineUrl, 50, 2);
+  // The Lambda layer alone (facade invoke from this process, no HTTP): what the gateway adds is the rest.
+  const lambda = platform.service('lambda');
+  const fn = `${result.service}-${result.stage}-hello`;
+  const samples = [];
+  const facadeEnd = performance.now() + SECONDS * 1000;
+  while (performance.now() < facadeEnd) {
+    const t = performance.now();
+    await lambda.invoke({ functionName: fn, payload: '{}' });
+    samples.push(performance.now() - t);
+  }
+  samples.sort((a, b) => a - b);
+  const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))];
+  console.log(
+    `${'lambda invoke only'.padEnd(18)} c=1   ${Math.round(samples.length / SECONDS)
+      .toString()
+      .padStart(
+        7,
+      )} req/s  p50 ${q(0.5).toFixed(2).padStart(6)} ms  p99 ${q(0.99).toFixed(2).padStart(6)} ms  (in-process facade, no HTTP)`,
+  );
   await measure('bare node:http', bareUrl);
   await measure('selfless gateway', gwUrl);
   if (offlineUrl) await measure('serverless-offline', offlineUrl);
