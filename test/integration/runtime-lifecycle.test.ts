@@ -3,6 +3,8 @@
  * concurrency limit, idle stop (on a ManualClock), retiring older revisions without failing what
  * runs on them, provisioned environments, log flooding and aws-sdk v2 redirection.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
@@ -193,6 +195,23 @@ describe('manager lifecycle', () => {
     const out = await manager.invoke(f, req(f));
     expect(json(out).env.AWS_LAMBDA_INITIALIZATION_TYPE).toBe('provisioned-concurrency');
     expect(manager.environments(f.functionName)).toHaveLength(1);
+  });
+});
+
+describe('a platform that dies without shutting down', () => {
+  it('takes its frozen environments with it (the reaper kills their process groups)', async () => {
+    const driver = resolve(FIXTURES, '_drivers/platform-then-sigkill.mjs');
+    const platform = spawn(process.execPath, [driver], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const envPid = await new Promise<number>((done, fail) => {
+      platform.stdout.once('data', (d) => done(Number(String(d).trim())));
+      platform.once('exit', (code) => fail(new Error(`driver exited with ${code}`)));
+    });
+    // Frozen while idle: state T (stopped) in /proc.
+    expect(await eventually(() => readFileSync(`/proc/${envPid}/stat`, 'utf8').split(' ')[2] === 'T')).toBe(
+      true,
+    );
+    platform.kill('SIGKILL');
+    expect(await eventually(() => !alive(envPid))).toBe(true);
   });
 });
 

@@ -11,6 +11,7 @@ import { checkInvokeRequest } from './limits.js';
 import { DEFAULT_LOG_BUDGET, type LogBudget } from './log-capture.js';
 import { PrestartPool } from './pool.js';
 import { killTree } from './process-tree.js';
+import { Reaper } from './reaper.js';
 import { RuntimeApiServer } from './runtime-api.js';
 import { runtimeFamily } from './runtimes.js';
 import type {
@@ -81,6 +82,7 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
   private readonly idleTimeoutMs: number;
   private readonly runtimeApi = new RuntimeApiServer();
   private readonly pool: PrestartPool;
+  private readonly reaper = new Reaper();
   /** Environments by function name (all versions and revisions). */
   private readonly envs = new Map<string, Set<Environment>>();
   private readonly inFlightByFunction = new Map<string, number>();
@@ -206,8 +208,15 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
       this.envs.set(fn.functionName, set);
     }
     set.add(env);
-    env.onDead = (e) => this.forget(e);
+    const pid = env.pid;
+    if (pid !== undefined) this.reaper.add(pid);
+    env.onDead = (e) => {
+      if (pid !== undefined) this.reaper.remove(pid);
+      this.forget(e);
+    };
     env.onAvailable = (e) => this.afterInvocation(e);
+    // It may already be gone (no code dir, no bootstrap): its first invocation reports why.
+    if (env.state === 'dead') env.onDead(env);
     if (this.closed) void env.stop();
     return env;
   }
@@ -314,6 +323,7 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
     for (const set of this.envs.values()) for (const env of set) all.push(env.stop());
     await Promise.all(all);
     this.runtimeApi.close();
+    this.reaper.close();
     process.off('exit', this.exitHook);
   }
 
