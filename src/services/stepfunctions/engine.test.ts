@@ -179,6 +179,64 @@ describe('StepFunctionsEngine', () => {
     await second.store.close();
   });
 
+  it('invokes a Lambda task again when the platform stopped while it ran (at least once), then finishes', async () => {
+    const dir = freshDir();
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    const lambda = (answer: boolean) => ({
+      invoke: async (req: { functionName: string; payload: Buffer | string }) => {
+        calls.push(req.functionName);
+        if (!answer) return new Promise<never>(() => {});
+        return {
+          statusCode: 200,
+          payload: Buffer.from(String(req.payload)),
+          executedVersion: '$LATEST',
+          requestId: 'r',
+        };
+      },
+      getFunction: async () => undefined,
+      functionArn: (n: string) => `arn:aws:lambda:us-east-1:000000000000:function:${n}`,
+    });
+    const first = open(dir, clock);
+    first.engine.setIntegrations({ lambda: lambda(false) });
+    const sm = await first.engine.createStateMachine({
+      name: 'task',
+      roleArn: ROLE,
+      definition: JSON.stringify({
+        StartAt: 'T',
+        States: {
+          T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:slow', End: true },
+        },
+      }),
+    });
+    const started = await first.engine.startExecution({
+      stateMachineArn: sm.stateMachineArn,
+      input: '{"k":1}',
+    });
+    await settle(10);
+    expect(calls).toHaveLength(1);
+    await first.engine.shutdown();
+    await first.store.close();
+
+    const second = open(dir, clock);
+    second.engine.setIntegrations({ lambda: lambda(true) });
+    await second.engine.resumeAll();
+    const done = await second.engine.waitForClose(started.executionArn);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', output: '{"k":1}' });
+    expect(calls).toHaveLength(2);
+    const events = await second.engine.getHistory(started.executionArn);
+    expect(events.map((e) => [e.id, e.type])).toEqual([
+      [1, 'ExecutionStarted'],
+      [2, 'TaskStateEntered'],
+      [3, 'LambdaFunctionScheduled'],
+      [4, 'LambdaFunctionStarted'],
+      [5, 'LambdaFunctionSucceeded'],
+      [6, 'TaskStateExited'],
+      [7, 'ExecutionSucceeded'],
+    ]);
+    await second.store.close();
+  });
+
   it('returns the original execution for a repeated name while running, and refuses it once closed', async () => {
     const clock = new ManualClock();
     const { engine, store } = open(freshDir(), clock);
