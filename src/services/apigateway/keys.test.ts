@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../platform/clock.js';
+import { SqliteStore } from '../../platform/store/sqlite.js';
 import { compileApis } from './compile.js';
-import { quotaPeriod, UsagePlans } from './keys.js';
+import { type QuotaCount, quotaPeriod, UsagePlans } from './keys.js';
 import type { ApiSource } from './source.js';
 
 function api(usagePlan: unknown) {
@@ -68,5 +72,28 @@ describe('API keys and usage plans', () => {
     expect(quotaPeriod('DAY', t)).toBe('2026-01-08');
     expect(quotaPeriod('WEEK', t)).toBe('2026-01-05');
     expect(quotaPeriod('MONTH', t)).toBe('2026-1');
+  });
+
+  it('keeps quota counters in the store across restarts (flushed on the clock and on stop)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'quota-'));
+    const store = new SqliteStore(dir);
+    try {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+      const table = store.table<QuotaCount>('quotas');
+      const a = api({ quota: { limit: 3, period: 'MONTH' } });
+      const key = 'key-value-123456789012345';
+      const first = new UsagePlans(clock, table, 1_000);
+      expect(status(first.check(a, key))).toBe(200);
+      await clock.advance(1_000);
+      expect((await table.list()).map((e) => e.value)).toEqual([{ period: '2026-1', used: 1 }]);
+      expect(status(first.check(a, key))).toBe(200);
+      await first.flush();
+      const second = new UsagePlans(clock, table);
+      await second.load();
+      expect([1, 2].map(() => status(second.check(a, key)))).toEqual([200, 429]);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

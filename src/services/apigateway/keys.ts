@@ -3,7 +3,8 @@
  * a usage plan (else 403); each plan's throttle is a token bucket (rateLimit per second, burstLimit
  * capacity) and its quota a counter per calendar period (429 either way, worded as AWS does).
  */
-import type { Clock } from '../../platform/clock.js';
+import type { Clock, TimerHandle } from '../../platform/clock.js';
+import type { Table } from '../../platform/store/port.js';
 import type { ApiKeyDef, RestApiModel, UsagePlanDef } from './model.js';
 import { answers, type GatewayResponse } from './response.js';
 
@@ -25,12 +26,56 @@ export function quotaPeriod(period: 'DAY' | 'WEEK' | 'MONTH', epochMs: number): 
 
 export type KeyOutcome = { ok: true; key: ApiKeyDef } | { ok: false; response: GatewayResponse };
 
-/** Usage state of every key of every API: buckets and quota counters (in memory). */
+/** A quota counter: requests used in a period. */
+export interface QuotaCount {
+  period: string;
+  used: number;
+}
+
+/**
+ * Usage state of every key of every API. Token buckets live in memory (a restart refills them, as a
+ * throttle window would); quota counters are kept in the store, written at most once per flush
+ * interval so counting never waits on a disk write, and flushed on stop.
+ */
 export class UsagePlans {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly quotas = new Map<string, { period: string; used: number }>();
+  private readonly quotas = new Map<string, QuotaCount>();
+  private readonly dirty = new Set<string>();
+  private timer?: TimerHandle;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly table?: Table<QuotaCount>,
+    private readonly flushMs = 1_000,
+  ) {}
+
+  /** Loads the quota counters kept by earlier runs. */
+  async load(): Promise<void> {
+    if (!this.table) return;
+    for (const { key, value } of await this.table.list()) this.quotas.set(key, value);
+  }
+
+  /** Writes the counters changed since the last flush. */
+  async flush(): Promise<void> {
+    this.timer?.cancel();
+    this.timer = undefined;
+    if (!this.table || this.dirty.size === 0) return;
+    const keys = [...this.dirty];
+    this.dirty.clear();
+    for (const k of keys) {
+      const q = this.quotas.get(k);
+      if (q) await this.table.put(k, q);
+    }
+  }
+
+  private markDirty(id: string): void {
+    if (!this.table) return;
+    this.dirty.add(id);
+    this.timer ??= this.clock.setTimer(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => undefined);
+    }, this.flushMs);
+  }
 
   /** Checks a key value against an API's keys and plans and counts the request. */
   check(api: RestApiModel, keyValue: string | undefined): KeyOutcome {
@@ -79,6 +124,7 @@ export class UsagePlans {
     }
     if (q.used >= plan.quota.limit) return false;
     q.used += 1;
+    this.markDirty(id);
     return true;
   }
 }

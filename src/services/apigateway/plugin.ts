@@ -12,7 +12,7 @@ import { Authorizers } from './authorizers.js';
 import { compileApis } from './compile.js';
 import { isObj } from './events.js';
 import { ServiceGateway } from './gateway.js';
-import { UsagePlans } from './keys.js';
+import { type QuotaCount, UsagePlans } from './keys.js';
 import { ApiListener } from './listener.js';
 import type { ServiceApis } from './model.js';
 import { choosePort } from './ports.js';
@@ -21,6 +21,7 @@ import { sourceFromSpec } from './source.js';
 export const APIS_TABLE = 'apigateway.apis';
 export const PORTS_TABLE = 'apigateway.ports';
 export const KEYS_TABLE = 'apigateway.keys';
+export const QUOTAS_TABLE = 'apigateway.quotas';
 
 /** What deploy and info print for a service's APIs. */
 export interface ApiEndpoints {
@@ -194,7 +195,8 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       portsTable = c.store.table(PORTS_TABLE);
       keysTable = c.store.table(KEYS_TABLE);
       authorizers = new Authorizers(() => c.service<LambdaFacade>('lambda'), c.clock, c.region);
-      usage = new UsagePlans(c.clock);
+      usage = new UsagePlans(c.clock, c.store.table<QuotaCount>(QUOTAS_TABLE));
+      await usage.load();
       // Serve again what was deployed before a restart, on the same ports.
       for (const { key, value } of await apisTable.list()) {
         const { port, ...apis } = value;
@@ -213,6 +215,7 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
     async stop() {
       await Promise.all([...served.values()].map((s) => s.listener.close()));
       served.clear();
+      await usage?.flush();
     },
     async wireEvents(d: DeployContext) {
       const key = `${d.service}:${d.stage}`;
