@@ -19,6 +19,7 @@ import {
   RemoveTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -330,6 +331,38 @@ describe('PutEvents', () => {
       }),
     );
     expect(await receive(fifo, 2)).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
+  it('publishes to an SNS topic target (seen through an SQS subscription)', async () => {
+    const sns = new SNSClient({ endpoint: platform.url, ...creds });
+    try {
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
+      const q = (await sqs.send(new CreateQueueCommand({ QueueName: 'alerts-inbox' }))).QueueUrl!;
+      await sns.send(
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: 'arn:aws:sqs:us-east-1:000000000000:alerts-inbox',
+        }),
+      );
+      await eb.send(
+        new PutRuleCommand({ Name: 'to-topic', EventPattern: JSON.stringify({ 'detail-type': ['Alarm'] }) }),
+      );
+      await eb.send(
+        new PutTargetsCommand({
+          Rule: 'to-topic',
+          Targets: [{ Id: 't', Arn: TopicArn!, Input: '{"alert":"disk"}' }],
+        }),
+      );
+      await eb.send(
+        new PutEventsCommand({ Entries: [{ Source: 'ops', DetailType: 'Alarm', Detail: '{}' }] }),
+      );
+      const [envelope] = (await receive(q, 1)) as Array<{ Type: string; TopicArn: string; Message: string }>;
+      expect(envelope).toMatchObject({ Type: 'Notification', TopicArn });
+      expect(JSON.parse(envelope.Message)).toEqual({ alert: 'disk' });
+    } finally {
+      sns.destroy();
+    }
   });
 
   it('passes the whole envelope by default', async () => {
