@@ -1,6 +1,6 @@
 /**
  * The CLI's frame through the real binary: version and help, unknown commands and options in
- * Serverless's wording, verbs that are not available yet, and bad service input (unknown runtime,
+ * Serverless's wording, and bad service input (unknown runtime,
  * invalid event shape): the first line says what and where, exit code 1, no stack unless --debug.
  */
 import { readFileSync } from 'node:fs';
@@ -70,21 +70,6 @@ describe.concurrent('the CLI frame', { timeout: 90_000 }, () => {
     expect(firstLine(option.stderr)).toBe('✖ Detected unrecognized CLI options: "--frobnicate".');
     const short = await runCli(['print', '-z']);
     expect(firstLine(short.stderr)).toBe('✖ Detected unrecognized CLI options: "-z".');
-  });
-
-  it('says clearly that a verb is not available yet, and exits 1', async ({ expect }) => {
-    const run = await runCli([
-      'metrics',
-      '-f',
-      'hello',
-      '-c',
-      path.join(FIXTURES, 'node-handlers/serverless.yml'),
-    ]);
-    expect(run.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(firstLine(run.stderr)).toBe(
-      '✖ "selfless metrics" is not available yet in this version of Selfless.',
-    );
   });
 });
 

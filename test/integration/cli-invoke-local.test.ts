@@ -225,7 +225,7 @@ describe.concurrent('invoke local: node handlers', { timeout: 120_000 }, () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     expect(firstLine(run.stderr)).toBe(
-      '✖ Handler file "nowhere/handler.js" of function "missingFile" not found (test/fixtures/services/node-handlers/serverless.yml:36:14)',
+      '✖ Handler file "nowhere/handler.js" of function "missingFile" not found (test/fixtures/services/node-handlers/serverless.yml:38:14)',
     );
     expect(run.stderr).not.toMatch(STACK_LINE);
   });
@@ -234,7 +234,7 @@ describe.concurrent('invoke local: node handlers', { timeout: 120_000 }, () => {
     const run = await runCli(['invoke', 'local', '-f', 'missingExport', ...NODE]);
     expect(run.code).toBe(1);
     expect(firstLine(run.stderr)).toMatch(
-      /^✖ Runtime\.HandlerNotFound: .*doesNotExist.* \(test\/fixtures\/services\/node-handlers\/serverless\.yml:38:14\)$/,
+      /^✖ Runtime\.HandlerNotFound: .*doesNotExist.* \(test\/fixtures\/services\/node-handlers\/serverless\.yml:40:14\)$/,
     );
     expect((resultOf(run.stdout) as { errorType: string }).errorType).toBe('Runtime.HandlerNotFound');
   });
@@ -329,12 +329,12 @@ describe.concurrent('invoke local: python handlers', { timeout: 120_000 }, () =>
     const file = await runCli(['invoke', 'local', '-f', 'missingFile', ...PYTHON]);
     expect(file.code).toBe(1);
     expect(firstLine(file.stderr)).toBe(
-      '✖ Handler file "nowhere.py" of function "missingFile" not found (test/fixtures/services/python-handlers/serverless.yml:28:14)',
+      '✖ Handler file "nowhere.py" of function "missingFile" not found (test/fixtures/services/python-handlers/serverless.yml:30:14)',
     );
     const fn = await runCli(['invoke', 'local', '-f', 'missingExport', ...PYTHON]);
     expect(fn.code).toBe(1);
     expect(firstLine(fn.stderr)).toBe(
-      "✖ Runtime.HandlerNotFound: Handler 'does_not_exist' missing on module 'handler' (test/fixtures/services/python-handlers/serverless.yml:30:14)",
+      "✖ Runtime.HandlerNotFound: Handler 'does_not_exist' missing on module 'handler' (test/fixtures/services/python-handlers/serverless.yml:32:14)",
     );
   });
 });
