@@ -234,9 +234,9 @@ describe('selfless deploy / invoke / info / logs / remove', { timeout: 120_000 }
     expect(r.stderr).toContain('Deploying function hello to stage dev (eu-west-1)');
     expect(r.stderr).toMatch(/✔ Function code deployed \(\d+s\)/);
     expect(r.code).toBe(0);
-    expect(JSON.parse(JSON.parse((await cli(['invoke', '-f', 'hello'])).stdout).body).message).toMatch(
-      /^Hello again!/,
-    );
+    const after = await cli(['invoke', '-f', 'hello']);
+    expect(after.stderr).toBe('');
+    expect(JSON.parse(JSON.parse(after.stdout).body).message).toMatch(/^Hello again!/);
     const list = await cli(['deploy', 'list']);
     expect(list.stdout.match(/^Timestamp: \d+$/gm)?.length).toBeGreaterThanOrEqual(3);
   });

@@ -152,7 +152,7 @@ export class LambdaEngine implements LambdaFacade {
       new SelflessError(
         'RESOURCE_NOT_FOUND',
         `Function not found: ${
-          fn || !callerRegion
+          fn || !callerRegion || this.regions.has(ref.name)
             ? this.functionArn(ref.name, ref.qualifier)
             : arn('lambda', callerRegion, `function:${ref.name}${ref.qualifier ? `:${ref.qualifier}` : ''}`)
         }`,
