@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { firstLine, runCli, tempDir } from './cli-support.js';
+import { firstLine, REPO, runCli, tempDir } from './cli-support.js';
 
 describe.concurrent('create', { timeout: 120_000 }, () => {
   let t: { dir: string; cleanup: () => void };
@@ -83,6 +83,21 @@ describe.concurrent('create', { timeout: 120_000 }, () => {
     expect(exists.code).toBe(1);
     expect(firstLine(exists.stderr)).toBe('✖ A folder named "here" already exists.');
     expect(existsSync(path.join(here, 'handler.py'))).toBe(false);
+  });
+
+  it('copies a local --template-path into ./<name> and renames the service', async ({ expect }) => {
+    const run = await runCli(
+      ['create', '--template-path', path.join(REPO, 'templates/aws-python3'), '--name', 'from-path'],
+      {
+        cwd: t.dir,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('✔ Project successfully created in "./from-path"');
+    expect(readFileSync(path.join(t.dir, 'from-path/serverless.yml'), 'utf8')).toMatch(
+      /^service: from-path$/m,
+    );
+    expect(existsSync(path.join(t.dir, 'from-path/.gitignore'))).toBe(true);
   });
 
   it("uses Serverless's messages for an unsupported template and a missing one", async ({ expect }) => {
