@@ -436,6 +436,23 @@ describe('Map and Parallel', () => {
 });
 
 describe('JSONata', () => {
+  it('has no $eval, as on AWS', async () => {
+    const h = harness(
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'A',
+        States: { A: { Type: 'Pass', Output: '{% $eval("1 + 1") %}', End: true } },
+      },
+      {},
+    );
+    expect(await h.exec.run()).toEqual({
+      status: 'FAILED',
+      error: 'States.QueryEvaluationError',
+      cause:
+        "An error occurred while executing the state 'A' (entered at the event id #2). The JSONata expression '$eval(\"1 + 1\")' specified for the field 'Output' threw an error during evaluation. T1006: Attempted to invoke a non-function",
+    });
+  });
+
   it('evaluates Arguments, Output and Assign with $states and variables as of state entry', async () => {
     const h = harness(
       {
