@@ -44,6 +44,8 @@ export async function startLab(opts: Partial<PlatformOptions> = {}): Promise<Lab
     endpoint: platform.url,
     region: 'eu-west-1',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    // Throttles must reach the tests, not be retried away by the SDK.
+    maxAttempts: 1,
   });
   return {
     platform,
