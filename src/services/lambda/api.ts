@@ -170,6 +170,7 @@ export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endp
       clientContext: type === 'RequestResponse' ? clientContext : undefined,
       logTail: type === 'RequestResponse' && header(w.req, 'x-amz-log-type') === 'Tail',
       traceId: header(w.req, 'x-amzn-trace-id'),
+      tenantId: header(w.req, 'x-amz-tenant-id'),
       region: w.region,
     });
     const headers: Record<string, string | number> = {

@@ -241,6 +241,7 @@ export class LambdaEngine implements LambdaFacade {
       requestId,
       clientContext: req.clientContext,
       traceId: req.traceId,
+      tenantId: req.tenantId,
     });
     return {
       statusCode: 200,
@@ -256,7 +257,7 @@ export class LambdaEngine implements LambdaFacade {
   async run(
     r: ResolvedFunction,
     payload: Buffer,
-    opts: { requestId?: string; clientContext?: string; traceId?: string } = {},
+    opts: { requestId?: string; clientContext?: string; traceId?: string; tenantId?: string } = {},
   ): Promise<InvokeOutcome> {
     if (r.fn.reservedConcurrency === 0) throw disabled();
     return this.deps.environments.invoke(this.runtimeFunction(r), {
@@ -265,6 +266,7 @@ export class LambdaEngine implements LambdaFacade {
       invokedFunctionArn: r.invokedArn,
       clientContext: opts.clientContext,
       traceId: opts.traceId,
+      tenantId: opts.tenantId,
     });
   }
 

@@ -16,6 +16,8 @@ export interface FacadeInvokeRequest {
   logTail?: boolean;
   /** The caller's region (from its request signature), for error messages. */
   region?: string;
+  /** X-Amz-Tenant-Id of the caller (tenant-isolated functions). */
+  tenantId?: string;
   /** X-Amzn-Trace-Id of the caller (`Root=1-…;Parent=…;Sampled=0`), passed on to the function. */
   traceId?: string;
 }
