@@ -26,6 +26,7 @@ import {
   PutObjectCommand,
   S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -497,6 +498,68 @@ describe('multipart uploads', () => {
       (await failure(s3.send(new HeadObjectCommand({ Bucket: 'data', Key: 'small.bin' })))).$metadata
         .httpStatusCode,
     ).toBe(404);
+  });
+});
+
+describe('multipart copies', () => {
+  it('builds parts from byte ranges of existing objects (UploadPartCopy)', async () => {
+    const five = Buffer.alloc(5 * 1024 * 1024, 'z');
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'five.bin', Body: five }));
+    await s3.send(new PutObjectCommand({ Bucket: 'data', Key: 'ten', Body: '0123456789' }));
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'data', Key: 'assembled.bin' }),
+    );
+    const p1 = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'data',
+        Key: 'assembled.bin',
+        UploadId,
+        PartNumber: 1,
+        CopySource: 'data/five.bin',
+      }),
+    );
+    const p2 = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'data',
+        Key: 'assembled.bin',
+        UploadId,
+        PartNumber: 2,
+        CopySource: 'data/ten',
+        CopySourceRange: 'bytes=3-6',
+      }),
+    );
+    expect(p2.CopyPartResult?.ETag).toBe(`"${md5('3456')}"`);
+    const bad = await failure(
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket: 'data',
+          Key: 'assembled.bin',
+          UploadId,
+          PartNumber: 3,
+          CopySource: 'data/ten',
+          CopySourceRange: 'bytes=5-10',
+        }),
+      ),
+    );
+    expect(bad.name).toBe('InvalidArgument');
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'data',
+        Key: 'assembled.bin',
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.CopyPartResult?.ETag },
+            { PartNumber: 2, ETag: p2.CopyPartResult?.ETag },
+          ],
+        },
+      }),
+    );
+    const tail = await s3.send(
+      new GetObjectCommand({ Bucket: 'data', Key: 'assembled.bin', Range: `bytes=${five.length - 2}-` }),
+    );
+    expect(await tail.Body?.transformToString()).toBe('zz3456');
+    expect(tail.ContentRange).toBe(`bytes ${five.length - 2}-${five.length + 3}/${five.length + 4}`);
   });
 });
 

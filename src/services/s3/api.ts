@@ -230,8 +230,7 @@ export class S3Api {
     switch (method) {
       case 'PUT':
         if (q.has('uploadId') && q.has('partNumber')) {
-          if (h(req, 'x-amz-copy-source'))
-            throw s3Errors.notImplemented('x-amz-copy-source (UploadPartCopy)');
+          if (h(req, 'x-amz-copy-source')) return this.uploadPartCopy(req, res, bucket, key, q);
           return this.uploadPart(req, res, bucket, key, q);
         }
         if (h(req, 'x-amz-copy-source')) return this.copyObject(req, res, bucket, key, info);
@@ -662,14 +661,8 @@ export class S3Api {
     sendXml(res, 200, undefined, headers, { requestId: info.requestId, hostId: info.hostId });
   }
 
-  private async copyObject(
-    req: IncomingMessage,
-    res: ServerResponse,
-    bucket: string,
-    key: string,
-    info: RequestInfo,
-  ): Promise<void> {
-    req.resume();
+  /** The bucket and key named by `x-amz-copy-source` (`/bucket/key`, URL-encoded, optional ?versionId). */
+  private copySource(req: IncomingMessage): { bucket: string; key: string } {
     const raw = h(req, 'x-amz-copy-source') ?? '';
     const decoded = decodeURIComponent(raw.split('?')[0]).replace(/^\//, '');
     const slash = decoded.indexOf('/');
@@ -679,7 +672,58 @@ export class S3Api {
         'x-amz-copy-source',
         raw,
       );
-    const src = { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+    return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+  }
+
+  /** UploadPartCopy: a part made from (a byte range of) an existing object. */
+  private async uploadPartCopy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    key: string,
+    q: URLSearchParams,
+  ): Promise<void> {
+    req.resume();
+    const src = this.copySource(req);
+    const source = await this.d.engine.head(src.bucket, src.key);
+    this.checkConditions(req, source, 'x-amz-copy-source-', true);
+    let range: { start: number; end: number } | undefined;
+    const rangeText = h(req, 'x-amz-copy-source-range');
+    if (rangeText !== undefined) {
+      const m = /^bytes=(\d+)-(\d+)$/.exec(rangeText.trim());
+      if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= source.size)
+        throw s3Errors.invalidArgument(
+          `Range specified is not valid for source object of size: ${source.size}`,
+          'x-amz-copy-source-range',
+          rangeText,
+        );
+      range = { start: Number(m[1]), end: Number(m[2]) };
+    }
+    const length = range ? range.end - range.start + 1 : source.size;
+    const p = await this.d.engine.uploadPart(
+      bucket,
+      key,
+      q.get('uploadId') ?? '',
+      Number(q.get('partNumber')),
+      this.d.engine.openObject(source, range),
+      { contentLength: length },
+    );
+    sendXml(
+      res,
+      200,
+      xmlDocument('CopyPartResult', { LastModified: iso(p.lastModified), ETag: `"${p.etag}"` }),
+    );
+  }
+
+  private async copyObject(
+    req: IncomingMessage,
+    res: ServerResponse,
+    bucket: string,
+    key: string,
+    info: RequestInfo,
+  ): Promise<void> {
+    req.resume();
+    const src = this.copySource(req);
     const source = await this.d.engine.head(src.bucket, src.key);
     this.checkConditions(req, source, 'x-amz-copy-source-', true);
     const directive = (h(req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
