@@ -66,6 +66,9 @@ export function resolveChannel(opt?: ChannelMode): ChannelMode {
 
 const MAX_LOST_RETRIES = 3;
 
+const liveManagers = new Set<ProcessEnvironmentManager>();
+let exitHookInstalled = false;
+
 /** Variables that act when an interpreter starts: a pre-started process cannot honour them. */
 const STARTUP_VARIABLES =
   /^(NODE_OPTIONS|NODE_EXTRA_CA_CERTS|AWS_LAMBDA_EXEC_WRAPPER|LD_PRELOAD|LD_LIBRARY_PATH|PYTHON\w*)$/;
@@ -89,7 +92,6 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
   private inFlight = 0;
   private readonly idleTimers = new Map<Environment, TimerHandle>();
   private closed = false;
-  private readonly exitHook = () => this.killAllNow();
 
   constructor(private readonly opts: ProcessEnvironmentManagerOptions) {
     this.clock = opts.clock ?? new SystemClock();
@@ -97,7 +99,14 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
     this.limit = opts.concurrencyLimit ?? 1000;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 10 * 60 * 1000;
     this.pool = new PrestartPool(this.channel === 'fast' ? (opts.prestart ?? 1) : 0, this.clock);
-    process.on('exit', this.exitHook);
+    liveManagers.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      // One listener for all managers: kill what is left when the platform exits without shutdown().
+      process.on('exit', () => {
+        for (const m of liveManagers) m.killAllNow();
+      });
+    }
   }
 
   /** Which channel our bootstraps use in this manager. */
@@ -324,11 +333,11 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
     await Promise.all(all);
     this.runtimeApi.close();
     this.reaper.close();
-    process.off('exit', this.exitHook);
+    liveManagers.delete(this);
   }
 
   /** Synchronous last resort when the platform process exits without shutdown(). */
-  private killAllNow(): void {
+  killAllNow(): void {
     this.pool.close();
     for (const set of this.envs.values()) for (const env of set) if (env.pid) killTree(env.pid);
   }
