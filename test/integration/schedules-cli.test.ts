@@ -66,18 +66,18 @@ afterAll(async () => {
 describe('selfless deploy rejects bad event settings with file:line', () => {
   it('an AWS cron with both day fields set', async () => {
     const r = await deployYaml(service('      - schedule: cron(0 12 * * MON *)\n'));
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain(
       'Function "tick", functions.tick.events[0].schedule.rate: invalid schedule expression "cron(0 12 * * MON *)"',
     );
-    expect(r.stderr).toContain('serverless.yml:10:19');
+    expect(r.stderr, r.stderr).toContain('serverless.yml:10:19');
   });
 
   it('an event pattern whose leaf is not a list', async () => {
     const r = await deployYaml(
       service('      - eventBridge:\n          pattern:\n            source: my.app\n'),
     );
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('Event pattern is not valid. Reason: "source" must be an object or an array');
     expect(r.stderr).toContain('serverless.yml:11:11');
   });
@@ -86,7 +86,7 @@ describe('selfless deploy rejects bad event settings with file:line', () => {
     const r = await deployYaml(
       service('      - s3:\n          bucket: bad-events-bucket\n          event: s3:ObjectMade:*\n'),
     );
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('The event is not supported for notifications (s3:ObjectMade:*)');
     expect(r.stderr).toMatch(/serverless\.yml:\d+:\d+/);
   });
