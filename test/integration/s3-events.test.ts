@@ -254,6 +254,44 @@ describe('serverless.yml s3 events', () => {
     });
   });
 
+  it('attaches to an existing bucket (existing: true) and detaches on remove, keeping the bucket', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'pre-made' }));
+    const zip = await zipFiles({ 'handler.js': RECORDER });
+    const spec = serviceSpec('ex', 'dev', [
+      fnSpec('ex', 'dev', 'f', zip, {
+        environment: { SEEN_URL: seenUrl },
+        events: [{ s3: { bucket: 'pre-made', existing: true, rules: [{ prefix: 'up/' }] } }],
+      }),
+    ]);
+    const res = await deploy(platform.url, spec, [zip]);
+    expect(res.status, await res.clone().text()).toBe(200);
+    const conf = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'pre-made' }));
+    expect(conf.LambdaFunctionConfigurations?.map((c) => c.LambdaFunctionArn)).toEqual([
+      'arn:aws:lambda:us-east-1:000000000000:function:ex-dev-f',
+    ]);
+    await s3.send(new PutObjectCommand({ Bucket: 'pre-made', Key: 'up/x', Body: 'x' }));
+    const [seen] = (await receive(seenUrl, 1)) as Seen[];
+    expect(seen).toMatchObject({
+      fn: 'ex-dev-f',
+      event: { Records: [{ s3: { bucket: { name: 'pre-made' }, object: { key: 'up/x' } } }] },
+    });
+    expect((await fetch(`${platform.url}/_selfless/services/ex/dev`, { method: 'DELETE' })).status).toBe(200);
+    const after = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'pre-made' }));
+    expect(after.LambdaFunctionConfigurations).toBeUndefined();
+
+    const missing = await deploy(
+      platform.url,
+      serviceSpec('ex2', 'dev', [
+        fnSpec('ex2', 'dev', 'f', zip, { events: [{ s3: { bucket: 'not-there', existing: true } }] }),
+      ]),
+      [zip],
+    );
+    expect(missing.status).toBeGreaterThanOrEqual(400);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain(
+      'bucket not-there does not exist (existing: true)',
+    );
+  });
+
   it('rejects an invalid s3 event at deploy, naming the function and event', async () => {
     const zip = await zipFiles({ 'handler.js': RECORDER });
     const res = await deploy(
