@@ -10,12 +10,16 @@ export function logsPlugin(): ServicePlugin {
   return {
     name: 'logs',
     async start(ctx: PlatformContext) {
-      store = new LogStore(ctx.store, ctx.clock, ctx.limits?.logRetentionBytes);
+      store = new LogStore(ctx.store, ctx.clock, ctx.limits?.logRetentionBytes, (e) =>
+        ctx.log.error(`writing logs: ${(e as Error).message}`),
+      );
       api = logsWireApi(store);
       return store;
     },
+    // Logs start first, so they stop last: every other service's final lines are drained here,
+    // before the platform closes the Store; later lines are dropped.
     async stop() {
-      await store?.flush();
+      await store?.close();
     },
     wire: {
       signingNames: ['logs'],

@@ -33,6 +33,38 @@ describe('LogStore', () => {
     expect((await logs.streamEvents('/aws/lambda/f', 's1', 11)).map((e) => e.timestamp)).toEqual([12]);
   });
 
+  it('close() persists what was written, then drops later lines instead of touching a closed store', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    let store = new SqliteStore(t.dir);
+    const errors: unknown[] = [];
+    const logs = new LogStore(store, new ManualClock(1000), undefined, (e) => errors.push(e));
+    logs.write('g', 's', [{ timestamp: 1, message: 'before close' }]);
+    await logs.close();
+    await store.close();
+    logs.write('g', 's', [{ timestamp: 2, message: 'after close' }]);
+    await new Promise((r) => setImmediate(r));
+    await logs.flush();
+    expect(errors).toEqual([]);
+    store = new SqliteStore(t.dir);
+    cleanups.push(() => store.close());
+    const reopened = new LogStore(store, new ManualClock(1000));
+    expect((await reopened.streamEvents('g', 's')).map((e) => e.message)).toEqual(['before close']);
+  });
+
+  it('reports a failed background flush to its error callback', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const store = new SqliteStore(t.dir);
+    const errors: unknown[] = [];
+    const logs = new LogStore(store, new ManualClock(1000), undefined, (e) => errors.push(e));
+    await store.close();
+    logs.write('g', 's', [{ timestamp: 1, message: 'lost' }]);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(errors.map((e) => (e as Error).message)).toEqual(['The database connection is not open']);
+  });
+
   it('drops the oldest streams once a group outgrows its retention size', async () => {
     const { logs } = open(200);
     logs.write('g', 'old', [{ timestamp: 1, message: 'x'.repeat(150) }]);

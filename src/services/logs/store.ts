@@ -68,27 +68,35 @@ export class LogStore implements LogSink {
   private pending: Array<{ group: string; stream: string; lines: LogLine[] }> = [];
   private flushing: Promise<void> | undefined;
   private scheduled = false;
+  private closed = false;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     /** Bytes kept per log group before the oldest streams are deleted. */
     private readonly retentionBytes = 64 * 1024 * 1024,
+    /** Where a failed background flush is reported (nobody awaits those). */
+    private readonly onFlushError: (e: unknown) => void = (e) =>
+      process.stderr.write(`selfless error: writing logs: ${(e as Error).message}\n`),
   ) {
     this.groups = store.table('logs.groups');
     this.streams = store.table('logs.streams');
     this.events = store.table('logs.events');
   }
 
-  /** LogSink: buffers lines and persists them on the next tick. */
+  /**
+   * LogSink: buffers lines and persists them on the next tick. Lines arriving after close() (a
+   * function killed at shutdown still has output in its pipes) are dropped: the store is gone.
+   */
   write(logGroup: string, logStream: string, lines: LogLine[]): void {
-    if (lines.length === 0) return;
+    if (lines.length === 0 || this.closed) return;
     this.pending.push({ group: logGroup, stream: logStream, lines });
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        void this.flush();
+        // Nobody awaits this flush; a failure must not become an unhandled rejection.
+        this.flush().catch((e) => this.onFlushError(e));
       });
     }
   }
@@ -103,6 +111,16 @@ export class LogStore implements LogSink {
       this.flushing = undefined;
     });
     await this.flushing;
+  }
+
+  /**
+   * Flushes what was written, then refuses further writes. The platform calls it (through the logs
+   * plugin's stop) after every other service has stopped and before the Store closes.
+   */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    this.pending = [];
   }
 
   private async persist(batch: Array<{ group: string; stream: string; lines: LogLine[] }>): Promise<void> {
