@@ -384,6 +384,11 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
         expect(json(out).errorType).toBe('Runtime.NodeJsExit');
       });
 
+      it('output without a final newline still belongs to its invocation', async () => {
+        const out = await invoke(fn('nodejs20.x', 'index.noNewline'));
+        expect(out.logTail).toContain(`no newline at the end\nEND RequestId: ${out.requestId}`);
+      });
+
       it('finds the AWS SDK v3 without packaging it (CommonJS require)', async () => {
         const out = await invoke(fn('nodejs20.x', 'index.sdk'));
         expect(json(out)).toEqual({ sdk: 'function' });

@@ -395,6 +395,7 @@ export class Environment implements RuntimeEndpoint {
     let initDurationMs: number | undefined;
     if (!this.initReported && this.initDurationMs !== undefined) initDurationMs = this.initDurationMs;
     this.initReported = true;
+    this.capture.flushPartialLines();
     this.capture.flushDropped();
     this.log(endLine(requestId));
     this.log(

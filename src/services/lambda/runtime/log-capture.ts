@@ -28,6 +28,8 @@ export class LogCapture {
   private windowStart: number;
   private dropped = 0;
   private dataSeen = 0;
+  /** Emitters of each stream's unterminated last line. */
+  private partials: Array<() => void> = [];
 
   constructor(
     private readonly clock: Clock,
@@ -63,11 +65,20 @@ export class LogCapture {
       if (partial) this.line(partial);
       partial = '';
     });
+    this.partials.push(() => {
+      if (partial) this.line(partial);
+      partial = '';
+    });
   }
 
   /** A counter that moves whenever output arrived; used to wait until the pipes are drained. */
   get activity(): number {
     return this.dataSeen;
+  }
+
+  /** Emits output not yet ended by a newline (an invocation is over: it belongs to it). */
+  flushPartialLines(): void {
+    for (const flush of this.partials) flush();
   }
 
   /** Reports dropped lines (if any) as one log line and starts a fresh count. */
