@@ -217,9 +217,29 @@ async function serviceInfo(
       latestVersion: fn && fn.lastVersion > 0 ? String(fn.lastVersion) : undefined,
     });
   }
-  const sections: Record<string, string | string[]> = {};
-  for (const p of d.plugins)
-    if (p.serviceOutputs) Object.assign(sections, await p.serviceOutputs(service, stage));
+  const collected: Record<string, string | string[]> = {};
+  const endpoints: string[] = [];
+  const urls: string[] = [];
+  for (const p of d.plugins) {
+    if (!p.serviceOutputs) continue;
+    for (const [name, value] of Object.entries(await p.serviceOutputs(service, stage))) {
+      if (name === 'endpoint' || name === 'endpoints') endpoints.push(...[value].flat());
+      else if (name === 'function urls') urls.push(...[value].flat());
+      else collected[name] = value;
+    }
+  }
+  // Serverless lists function URLs with the API endpoints: `fnKey: url`, or the bare URL when alone.
+  const allEndpoints = [...endpoints, ...urls];
+  const { 'api keys': apiKeys, ...rest } = collected;
+  const sections: Record<string, string | string[]> = {
+    ...(apiKeys !== undefined ? { 'api keys': apiKeys } : {}),
+    ...(allEndpoints.length === 1
+      ? { endpoint: endpoints[0] ?? (urls[0] ?? '').replace(/^[^:]+: /, '') }
+      : allEndpoints.length > 1
+        ? { endpoints: allEndpoints }
+        : {}),
+    ...rest,
+  };
   return {
     service,
     stage,

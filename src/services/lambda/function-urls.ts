@@ -43,6 +43,8 @@ export interface FunctionUrlConfig {
   functionName: string;
   service: string;
   stage: string;
+  /** The deployment's region (the URL's domain and ARNs follow it). */
+  region: string;
   key: string;
   urlId: string;
   authType: 'NONE' | 'AWS_IAM';
@@ -149,6 +151,7 @@ export class FunctionUrls {
         functionName: fn.name,
         service: ctx.service,
         stage: ctx.stage,
+        region: ctx.region,
         key: fn.key,
         urlId: urlIdOf(fn.name),
         ...setting,
@@ -259,7 +262,7 @@ export class FunctionUrls {
       timeEpoch,
       requestId: newShortRequestId(),
     };
-    const domain = `${c.urlId}.lambda-url.${this.ctx.region}.on.aws`;
+    const domain = `${c.urlId}.lambda-url.${c.region ?? this.ctx.region}.on.aws`;
     const event = baseEventV2(
       greq,
       {
