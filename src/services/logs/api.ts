@@ -2,7 +2,14 @@
  * The CloudWatch Logs API subset the CLI and SDKs need (awsJson 1.1, `Logs_20140328.*`):
  * DescribeLogGroups, DescribeLogStreams, GetLogEvents, FilterLogEvents.
  */
-import { sendAwsJson, sendAwsJsonError } from '../../aws/json-rpc.js';
+import {
+  AwsApiError,
+  type JsonErrorStyle,
+  operationFromTarget,
+  parseJsonBody,
+  sendJsonError,
+  sendJsonResult,
+} from '../../aws/json-protocol.js';
 import { arn } from '../../platform/aws-account.js';
 import { readBody } from '../../platform/http.js';
 import type { WireApi, WireRequest } from '../../platform/service.js';
@@ -10,19 +17,12 @@ import type { LogStore, StoredLogEvent } from './store.js';
 
 export const TARGET_PREFIX = 'Logs_20140328.';
 
-class LogsApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** CloudWatch Logs speaks awsJson 1.1: short error names in `__type`. */
+const STYLE: JsonErrorStyle = { version: '1.1' };
 
 const notFound = (what: 'group' | 'stream') =>
-  new LogsApiError(400, 'ResourceNotFoundException', `The specified log ${what} does not exist.`);
-const invalid = (message: string) => new LogsApiError(400, 'InvalidParameterException', message);
+  new AwsApiError('ResourceNotFoundException', `The specified log ${what} does not exist.`);
+const invalid = (message: string) => new AwsApiError('InvalidParameterException', message);
 
 type Input = Record<string, unknown>;
 
@@ -163,31 +163,25 @@ export function logsWireApi(logs: LogStore): WireApi {
     signingNames: ['logs'],
     targetPrefixes: [TARGET_PREFIX],
     async handle(w: WireRequest) {
-      const op = w.target?.startsWith(TARGET_PREFIX) ? w.target.slice(TARGET_PREFIX.length) : undefined;
+      const op = operationFromTarget(w.target, TARGET_PREFIX);
       const fn = op ? ops[op] : undefined;
       if (!fn) {
-        sendAwsJsonError(
+        sendJsonError(
           w.res,
-          400,
-          'UnknownOperationException',
-          `Unknown operation ${w.target ?? '(none)'}`,
+          new AwsApiError('UnknownOperationException', `Unknown operation ${w.target ?? '(none)'}`),
+          STYLE,
         );
         return;
       }
       try {
-        const body = await readBody(w.req, 1024 * 1024);
-        let input: unknown;
-        try {
-          input = body.length ? JSON.parse(body.toString('utf8')) : {};
-        } catch {
-          throw new LogsApiError(400, 'SerializationException', 'The request body is not valid JSON.');
-        }
-        if (typeof input !== 'object' || input === null || Array.isArray(input))
-          throw new LogsApiError(400, 'SerializationException', 'The request body must be a JSON object.');
-        sendAwsJson(w.res, await fn(input as Input, w.region));
+        const input = parseJsonBody(await readBody(w.req, 1024 * 1024));
+        sendJsonResult(w.res, await fn(input, w.region), STYLE.version);
       } catch (e) {
-        if (e instanceof LogsApiError) sendAwsJsonError(w.res, e.status, e.type, e.message);
-        else sendAwsJsonError(w.res, 500, 'ServiceUnavailableException', (e as Error).message);
+        const err =
+          e instanceof AwsApiError
+            ? e
+            : new AwsApiError('ServiceUnavailableException', (e as Error).message, 500, 'Receiver');
+        sendJsonError(w.res, err, STYLE);
       }
     },
   };
