@@ -15,8 +15,14 @@ import {
   ListVersionsByFunctionCommand,
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, type Lab, startLab } from './lifecycle-support.js';
+import { json, type Lab, startLab, until } from './lifecycle-support.js';
 
 let lab: Lab;
 let dir: string;
@@ -152,6 +158,51 @@ describe('a canary alias', () => {
       .send(new InvokeCommand({ FunctionName: FN, Qualifier: 'live' }))
       .catch((e: Error) => e)) as Error;
     expect(gone.name).toBe('ResourceNotFoundException');
+  });
+});
+
+describe('qualified ARNs in state machines', () => {
+  it('run the version or alias the Task names', async () => {
+    await lab.lambda.send(new CreateAliasCommand({ FunctionName: FN, Name: 'stable', FunctionVersion: '1' }));
+    const sfn = new SFNClient({
+      endpoint: lab.platform.url,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const arn = `arn:aws:lambda:eu-west-1:000000000000:function:${FN}`;
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'versions',
+        roleArn: 'arn:aws:iam::000000000000:role/sfn',
+        definition: JSON.stringify({
+          StartAt: 'ByAlias',
+          States: {
+            ByAlias: { Type: 'Task', Resource: `${arn}:stable`, ResultPath: '$.alias', Next: 'ByVersion' },
+            ByVersion: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke',
+              Parameters: { FunctionName: `${FN}:2` },
+              ResultSelector: { 'greeting.$': '$.Payload.greeting', 'version.$': '$.Payload.version' },
+              ResultPath: '$.version',
+              End: true,
+            },
+          },
+        }),
+      }),
+    );
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, input: '{}' }),
+    );
+    const done = await until(async () => {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return d.status === 'RUNNING' ? undefined : d;
+    });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '{}')).toEqual({
+      alias: { greeting: 'hello', version: '1', arn: `${arn}:stable` },
+      version: { greeting: 'bonjour', version: '2' },
+    });
+    sfn.destroy();
   });
 });
 
