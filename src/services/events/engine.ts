@@ -416,7 +416,7 @@ export class EventsEngine {
   /** Fires a scheduled rule for its scheduled time (the `Scheduled Event` envelope). */
   async fireScheduledRule(ruleKey: string, scheduledAt: number): Promise<number> {
     const rule = await this.rules.get(ruleKey);
-    if (!rule || rule.state !== 'ENABLED') return 0;
+    if (rule?.state !== 'ENABLED') return 0;
     const env: EventEnvelope = {
       version: '0',
       id: randomUUID(),

@@ -61,7 +61,7 @@ describe('atomic object writes', () => {
   it('answers a full disk with a clean InternalError and keeps nothing', async () => {
     const { e, store, files } = await engine();
     const put = store.blobs.put.bind(store.blobs);
-    store.blobs.put = async (key, data) => {
+    store.blobs.put = async (_key, data) => {
       // Consume part of the stream, then fail the way a full disk does.
       for await (const _ of data as AsyncIterable<Buffer>) break;
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });

@@ -29,7 +29,12 @@ function setup(clock: ManualClock, dir?: string) {
   return { dataDir, store, scheduler, fired };
 }
 
-const target = { kind: 'direct' as const, arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', name: 'n', group: 'default' };
+const target = {
+  kind: 'direct' as const,
+  arn: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+  name: 'n',
+  group: 'default',
+};
 
 describe('the durable scheduler', () => {
   it('fires rates from their creation time and cron on the wall clock, as the clock advances', async () => {
@@ -56,7 +61,13 @@ describe('the durable scheduler', () => {
     const clock = new ManualClock(Date.parse('2026-06-01T00:00:00Z'));
     const { scheduler, fired, store } = setup(clock);
     await scheduler.start();
-    await scheduler.upsert({ id: 'paris', expression: 'cron(0 9 * * ? *)', timezone: 'Europe/Paris', enabled: true, target });
+    await scheduler.upsert({
+      id: 'paris',
+      expression: 'cron(0 9 * * ? *)',
+      timezone: 'Europe/Paris',
+      enabled: true,
+      target,
+    });
     await clock.advance(24 * 3_600_000);
     expect(fired).toEqual([{ id: 'paris', at: '2026-06-01T07:00:00.000Z' }]);
     scheduler.stop();

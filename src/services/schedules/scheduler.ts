@@ -119,7 +119,7 @@ export class Scheduler {
   /** The next firing time of a schedule after now, if any. */
   nextFire(id: string): number | undefined {
     const l = this.live.get(id);
-    if (!l || !l.record.enabled) return undefined;
+    if (!l?.record.enabled) return undefined;
     return this.next(l.record, l.expr, this.clock.now());
   }
 
