@@ -29,6 +29,14 @@ describe('SqliteStore', () => {
     for (const k of ['b/2', 'a/1', 'b/1', 'c/1']) await t.put(k, 0);
     expect((await t.list({ prefix: 'b/' })).map((e) => e.key)).toEqual(['b/1', 'b/2']);
     expect((await t.list({ after: 'b/1' })).map((e) => e.key)).toEqual(['b/2', 'c/1']);
+    await t.put('b/\u{1F600}', 0);
+    await t.put('b/\uffff', 0);
+    expect((await t.list({ prefix: 'b/' })).map((e) => e.key)).toEqual([
+      'b/1',
+      'b/2',
+      'b/\uffff',
+      'b/\u{1F600}',
+    ]);
     await store.close();
   });
 

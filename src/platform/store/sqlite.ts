@@ -111,12 +111,13 @@ class SqliteTable<T> implements Table<T> {
   }
   async list(opts: { prefix?: string; after?: string; limit?: number } = {}) {
     const prefix = opts.prefix ?? '';
-    // Range scan on the primary key: keys >= prefix and < prefix + U+FFFF.
+    // Range scan on the primary key: keys >= prefix and < prefix + U+10FFFF (the highest code point, so
+    // keys with emoji or other astral characters after the prefix are still inside the range).
     const lower = opts.after !== undefined && opts.after >= prefix ? opts.after : prefix;
     const op = opts.after !== undefined && opts.after >= prefix ? '>' : '>=';
     const rows = this.db
       .prepare(`SELECT k, v FROM kv WHERE ns = ? AND k ${op} ? AND k < ? ORDER BY k LIMIT ?`)
-      .all(this.ns, lower, `${prefix}\uffff`, opts.limit ?? -1) as Array<{ k: string; v: string }>;
+      .all(this.ns, lower, `${prefix}\u{10FFFF}`, opts.limit ?? -1) as Array<{ k: string; v: string }>;
     return rows.map((r) => ({ key: r.k, value: JSON.parse(r.v) as T }));
   }
 }
