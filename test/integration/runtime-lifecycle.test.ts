@@ -199,9 +199,15 @@ describe('manager lifecycle', () => {
 });
 
 describe('a platform that dies without shutting down', () => {
-  it('takes its frozen environments with it (the reaper kills their process groups)', async () => {
+  it.each([
+    ['SIGKILL to the platform', false],
+    ['Ctrl-C (SIGINT) to its whole process group', true],
+  ])('takes its frozen environments with it: %s', async (_, wholeGroup) => {
     const driver = resolve(FIXTURES, '_drivers/platform-then-sigkill.mjs');
-    const platform = spawn(process.execPath, [driver], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const platform = spawn(process.execPath, [driver], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     const envPid = await new Promise<number>((done, fail) => {
       platform.stdout.once('data', (d) => done(Number(String(d).trim())));
       platform.once('exit', (code) => fail(new Error(`driver exited with ${code}`)));
@@ -210,8 +216,10 @@ describe('a platform that dies without shutting down', () => {
     expect(await eventually(() => readFileSync(`/proc/${envPid}/stat`, 'utf8').split(' ')[2] === 'T')).toBe(
       true,
     );
-    platform.kill('SIGKILL');
+    if (wholeGroup) process.kill(-(platform.pid as number), 'SIGINT');
+    else platform.kill('SIGKILL');
     expect(await eventually(() => !alive(envPid))).toBe(true);
+    expect(await eventually(() => platform.exitCode !== null || platform.signalCode !== null)).toBe(true);
   });
 });
 

@@ -6,7 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 
+// It ignores terminal signals: Ctrl-C reaches the whole foreground group, and the watchdog must
+// outlive the platform long enough to do its job.
 const SCRIPT = `
+trap '' INT TERM HUP QUIT
 pids=' '
 while read -r op pid; do
   case "$op" in
