@@ -149,6 +149,30 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
     });
   }
 
+  // serverless-step-functions: a state machine's `http` events are methods of the same REST API.
+  for (const sm of src.stateMachines ?? []) {
+    sm.events.forEach((ev, i) => {
+      const entry = eventEntry(ev);
+      if (entry?.[0] !== 'http') return;
+      const where = `stepFunctions.stateMachines.${sm.key}.events[${i}].http`;
+      const route = stateMachineRoute(entry[1], sm.key, where, src, fnNames, restApiId, warnings);
+      if (!route) return;
+      if (restRoutes.some((r) => r.method === route.method && r.resourcePath === route.resourcePath))
+        throw new SelflessError(
+          'INVALID_EVENT',
+          `Duplicate http route '${route.method} ${route.resourcePath}'.`,
+          { where, hint: 'A function or another state machine already serves this method and path.' },
+        );
+      restRoutes.push(route);
+      const cors = restCors(isObj(entry[1]) ? entry[1].cors : undefined);
+      if (cors) {
+        const prev = corsByPath.get(route.resourcePath);
+        const methods = new Set([...(prev?.methods ?? []), ...cors.methods, route.method, 'OPTIONS']);
+        corsByPath.set(route.resourcePath, { ...(prev ?? cors), ...cors, methods: [...methods] });
+      }
+    });
+  }
+
   const rest: RestApiModel | undefined =
     restRoutes.length === 0
       ? undefined
@@ -194,6 +218,55 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
     http,
     integrationTimeoutMs: typeof timeout === 'number' && timeout > 0 ? Math.min(timeout, 29_000) : undefined,
     warnings,
+  };
+}
+
+/** One `http` event of a state machine → a `stepfunctions` route (undefined when it is skipped). */
+function stateMachineRoute(
+  raw: unknown,
+  key: string,
+  where: string,
+  src: ApiSource,
+  fnNames: Map<string, string>,
+  restApiId: string,
+  warnings: string[],
+): RestRoute | undefined {
+  const obj = isObj(raw) ? raw : undefined;
+  const action = obj?.action ?? 'StartExecution';
+  if (action !== 'StartExecution') {
+    warnings.push(`${where}: action ${String(action)} is not supported by Selfless; the route is skipped.`);
+    return undefined;
+  }
+  // The integration is the plugin's own; what the event says about Lambda integrations does not apply.
+  const e = parseHttpEvent(obj ? { ...obj, integration: undefined, async: undefined } : raw, where);
+  const template = obj && isObj(obj.request) ? obj.request.template : undefined;
+  if (template !== undefined && template !== 'lambda_proxy')
+    warnings.push(
+      `${where}.request.template: custom request templates (VTL) are not supported; the default template is used.`,
+    );
+  if (obj && isObj(obj.response) && obj.response.template !== undefined)
+    warnings.push(
+      `${where}.response.template: custom response templates are not supported; the StartExecution answer is returned.`,
+    );
+  const resourcePath = `/${e.path}`;
+  return {
+    kind: 'stepfunctions',
+    stateMachine: {
+      key,
+      action: 'StartExecution',
+      template: template === 'lambda_proxy' ? 'lambda_proxy' : 'default',
+    },
+    functionKey: key,
+    functionName: '',
+    method: e.method,
+    resourcePath,
+    integration: 'AWS',
+    resourceId: stableId(`${restApiId}${resourcePath}`, 6),
+    private: e.private,
+    async: false,
+    authorizer: restAuthorizer(e.authorizer, src, fnNames, `${where}.authorizer`, warnings),
+    schemas: requestSchemas(e.request, src, `${where}.request.schemas`),
+    parameters: requestParameters(e.request),
   };
 }
 

@@ -7,6 +7,7 @@ import type { Clock } from '../../platform/clock.js';
 import { isSelflessError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/service.js';
 import type { FacadeInvokeResult, LambdaFacade } from '../lambda/facade.js';
+import type { StepFunctionsFacade } from '../stepfunctions/facade.js';
 import type { AuthOutcome, Authorizers } from './authorizers.js';
 import { applyHttpCors, httpPreflight, restAllowOrigin, restPreflight } from './cors.js';
 import { buildEventV1, type RouteContext } from './event-v1.js';
@@ -17,6 +18,7 @@ import type { HttpApiModel, HttpRoute, RestApiModel, RestCorsPath, RestRoute, Se
 import { type GatewayRequest, headerValue, newShortRequestId, traceId } from './request.js';
 import { answers, type GatewayResponse, jsonError, mapResponseV1, mapResponseV2 } from './response.js';
 import { decodeSegments, PathTable } from './router.js';
+import { startExecutionIntegration } from './stepfunctions-integration.js';
 import { validateRequest } from './validation.js';
 
 interface RestResource {
@@ -31,6 +33,8 @@ interface HttpResource {
 
 export interface GatewayDeps {
   lambda: () => LambdaFacade;
+  /** Step Functions for state machines' `http` events; undefined when that service is not running. */
+  stepFunctions?: () => StepFunctionsFacade | undefined;
   clock: Clock;
   authorizers: Authorizers;
   usage: UsagePlans;
@@ -161,7 +165,19 @@ export class ServiceGateway {
     const timeoutMs = this.deps.integrationTimeoutMs ?? 29_000;
     let res: GatewayResponse;
     try {
-      if (route.integration === 'AWS') {
+      if (route.kind === 'stepfunctions' && route.stateMachine) {
+        res = await startExecutionIntegration({
+          target: route.stateMachine,
+          req,
+          service: this.apis.service,
+          stage: this.apis.stage,
+          proxyEvent: v1,
+          stepFunctions: this.deps.stepFunctions?.(),
+          log: this.deps.log,
+        });
+        if (resource.cors)
+          res.headers.push(['Access-Control-Allow-Origin', restAllowOrigin(resource.cors.cors, origin)]);
+      } else if (route.integration === 'AWS') {
         let event: Record<string, unknown>;
         try {
           event = buildLambdaEvent(req, ctx);

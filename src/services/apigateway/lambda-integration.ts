@@ -32,7 +32,8 @@ function identityStrings(
   };
 }
 
-function parseBody(req: GatewayRequest): unknown {
+/** The request body as the default templates read it: JSON, form fields, or `{}` when empty. */
+export function parseBody(req: GatewayRequest): unknown {
   const type = mediaType(headerValue(req.rawHeaders, 'content-type'));
   const text = req.body.toString('utf8');
   if (type === 'application/x-www-form-urlencoded') {

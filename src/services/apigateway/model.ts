@@ -82,9 +82,27 @@ export interface StatusCodeMapping {
   headers: Record<string, string>;
 }
 
+/**
+ * The Step Functions side of a state machine's `http` event (serverless-step-functions): the method
+ * calls StartExecution on the machine instead of invoking a function.
+ */
+export interface StateMachineTarget {
+  /** The key under `stepFunctions.stateMachines`; the ARN is looked up per request (deploys may rename). */
+  key: string;
+  action: 'StartExecution';
+  /** `default`: input is the request body JSON; `lambda_proxy`: input is the Lambda-proxy event. */
+  template: 'default' | 'lambda_proxy';
+}
+
 /** One method on a REST resource. */
 export interface RestRoute {
+  /** What the method calls: a function (absent, for models stored before the field) or a state machine. */
+  kind?: 'lambda' | 'stepfunctions';
+  /** Set when `kind` is `stepfunctions`. */
+  stateMachine?: StateMachineTarget;
+  /** The function key, or the state machine key for `stepfunctions` routes. */
   functionKey: string;
+  /** The deployed function name ('' for `stepfunctions` routes). */
   functionName: string;
   /** Upper case, or ANY. */
   method: string;

@@ -5,9 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { generateOpenApi } from '../../framework/openapi.js';
+import { isSelflessError } from '../../platform/errors.js';
 import type { DeployContext, PlatformContext, ServicePlugin } from '../../platform/service.js';
 import type { Table } from '../../platform/store/port.js';
 import type { LambdaFacade } from '../lambda/facade.js';
+import type { StepFunctionsFacade } from '../stepfunctions/facade.js';
 import { Authorizers } from './authorizers.js';
 import { compileApis } from './compile.js';
 import { isObj } from './events.js';
@@ -64,6 +66,16 @@ interface Served {
   listener: ApiListener;
 }
 
+/** The Step Functions facade, or undefined when that service is not part of this platform. */
+function optionalStepFunctions(c: PlatformContext): StepFunctionsFacade | undefined {
+  try {
+    return c.service<StepFunctionsFacade>('stepfunctions');
+  } catch (e) {
+    if (isSelflessError(e) && e.code === 'SERVICE_NOT_STARTED') return undefined;
+    throw e;
+  }
+}
+
 /** Formats Serverless's endpoint lines for a compiled service at a base URL. */
 export function endpointLines(apis: ServiceApis, baseUrl: string): string[] {
   const lines: string[] = [];
@@ -95,6 +107,7 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
   const gatewayFor = (apis: ServiceApis) =>
     new ServiceGateway(apis, {
       lambda: () => ctx!.service<LambdaFacade>('lambda'),
+      stepFunctions: () => optionalStepFunctions(ctx!),
       clock: ctx!.clock,
       authorizers,
       usage,

@@ -13,6 +13,8 @@ export interface ApiSource {
   stage: string;
   region: string;
   functions: Array<{ key: string; name: string; events: unknown[] }>;
+  /** State machines of `stepFunctions.stateMachines` with their events (their `http` events share the REST API). */
+  stateMachines?: Array<{ key: string; events: unknown[] }>;
   /** `provider.apiGateway` as written. */
   apiGateway: Obj;
   /** `provider.httpApi` as written. */
@@ -47,11 +49,21 @@ export function sourceFromSpec(spec: DeploymentSpec): ApiSource {
     stage: spec.stage,
     region: spec.region,
     functions: spec.functions.map((f) => ({ key: f.key, name: f.name, events: f.events })),
+    stateMachines: stateMachinesOf(s.stepFunctions),
     apiGateway: rawOf(pick(s, 'provider.apiGateway', 'apiGateway')),
     httpApi: httpApiOf(pick(s, 'provider.httpApi', 'httpApi')),
     documentation: rawOf(pick(s, 'custom.documentation', 'documentation')),
     selfless: rawOf(pick(s, 'custom.selfless', 'selfless')),
   };
+}
+
+/** The state machines of a `stepFunctions` section (typed or as written) with their events. */
+function stateMachinesOf(v: unknown): Array<{ key: string; events: unknown[] }> {
+  const machines = isObj(v) && isObj(v.stateMachines) ? v.stateMachines : {};
+  return Object.entries(machines).map(([key, sm]) => ({
+    key,
+    events: isObj(sm) && Array.isArray(sm.events) ? sm.events : [],
+  }));
 }
 
 /** The typed httpApi section keeps authorizers/cors normalized at top level; raw keeps them as written. */
