@@ -5,7 +5,12 @@
  * AWS's 429; `selfless metrics` and GET /_selfless/metrics report invocations, throttles, cold
  * starts, peak concurrency and a bill that matches the REPORT lines by hand.
  */
-import { InvokeCommand, LogType } from '@aws-sdk/client-lambda';
+import {
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  InvokeCommand,
+  LogType,
+} from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricsResponse } from '../../src/services/lambda/lifecycle.js';
 import { json, type Lab, startLab, until } from './lifecycle-support.js';
@@ -116,6 +121,19 @@ describe('reserved concurrency', () => {
     expect(e.$metadata.httpStatusCode).toBe(429);
     expect(e.Reason).toBe('ReservedFunctionConcurrentInvocationLimitExceeded');
     expect(e.message).toBe('Rate Exceeded.');
+  });
+
+  it('shows in GetFunctionConcurrency and GetAccountSettings', async () => {
+    const capped = await lab.lambda.send(
+      new GetFunctionConcurrencyCommand({ FunctionName: 'conc-dev-capped' }),
+    );
+    expect(capped.ReservedConcurrentExecutions).toBe(1);
+    const warm = await lab.lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: 'conc-dev-warm' }));
+    expect(warm.ReservedConcurrentExecutions).toBeUndefined();
+    const account = await lab.lambda.send(new GetAccountSettingsCommand({}));
+    expect(account.AccountLimit?.ConcurrentExecutions).toBe(1000);
+    expect(account.AccountLimit?.UnreservedConcurrentExecutions).toBe(999);
+    expect(account.AccountUsage?.FunctionCount).toBe(3);
   });
 
   it('caps concurrent executions; the excess is throttled', async () => {

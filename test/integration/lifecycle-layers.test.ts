@@ -60,7 +60,9 @@ describe('the layers: section', () => {
     );
     expect(conf.Layers?.map((l) => l.Arn)).toEqual([LAYER_ARN]);
     const info = await lab.cli(example, ['info']);
-    expect(info.stdout).toContain(`layers:\n  textkit: ${LAYER_ARN}`);
+    expect(info.stdout).toContain(
+      `functions:\n  stats: layers-demo-dev-stats\n  slug: layers-demo-dev-slug\nlayers:\n  textkit: ${LAYER_ARN}`,
+    );
   });
 
   it('describes the version through the Lambda API', async () => {

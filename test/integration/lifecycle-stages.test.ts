@@ -3,7 +3,11 @@
  * side (functions, params, APIs, URLs, logs), `remove --stage prod` leaves dev alone; function
  * URLs serve payload 2.0 on a stable URL printed by deploy and info, with CORS and aws_iam.
  */
-import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import {
+  GetFunctionConfigurationCommand,
+  GetFunctionUrlConfigCommand,
+  InvokeCommand,
+} from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, type Lab, startLab } from './lifecycle-support.js';
 
@@ -88,8 +92,10 @@ describe('stages', () => {
     expect(devApi).toMatch(/\/greet$/);
     expect(prodApi).toMatch(/\/greet$/);
     expect(devApi).not.toBe(prodApi);
-    expect((await (await fetch(devApi as string)).json()).greeting).toBe('hi');
-    expect((await (await fetch(prodApi as string)).json()).greeting).toBe('hello from prod');
+    const greetingAt = async (u: string) =>
+      ((await (await fetch(u)).json()) as { greeting: string }).greeting;
+    expect(await greetingAt(devApi as string)).toBe('hi');
+    expect(await greetingAt(prodApi as string)).toBe('hello from prod');
 
     const devUrl = urlAfter(out.dev ?? '', 'greet: ');
     const prodUrl = urlAfter(out.prod ?? '', 'greet: ');
@@ -119,7 +125,7 @@ describe('function URLs', () => {
     const url = urlAfter(out.dev ?? '', 'greet: ') as string;
     const res = await fetch(`${url}some/path?x=1&x=2`);
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as { domain: string };
     expect(body).toMatchObject({
       greeting: 'hi',
       version: '2.0',
@@ -154,6 +160,15 @@ describe('function URLs', () => {
     expect(await signed.text()).toBe('hi');
     expect(signed.headers.get('set-cookie')).toBe('a=1');
     expect(signed.headers.get('access-control-allow-origin')).toBe('*');
+    const config = await lab.lambda.send(
+      new GetFunctionUrlConfigCommand({ FunctionName: 'staged-dev-private' }),
+    );
+    expect(config).toMatchObject({ FunctionUrl: url, AuthType: 'AWS_IAM', InvokeMode: 'BUFFERED' });
+    expect(config.Cors?.AllowOrigins).toEqual(['*']);
+    const none = await lab.lambda
+      .send(new GetFunctionUrlConfigCommand({ FunctionName: 'staged-dev-nothing' }))
+      .catch((e: Error) => e);
+    expect((none as Error).name).toBe('ResourceNotFoundException');
     const pre = await fetch(url, {
       method: 'OPTIONS',
       headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' },

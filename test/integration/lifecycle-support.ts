@@ -97,11 +97,11 @@ export function json(payload: Uint8Array | undefined): unknown {
 }
 
 /** Polls until check() is truthy (checks every 50 ms, up to timeoutMs). */
-export async function until<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
+export async function until<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -9,7 +9,7 @@ import { formatSize } from './package.js';
 
 /**
  * The service-output sections Serverless prints after deploy and in info: plugin sections
- * (`endpoints`, ...) then `functions:` (with artifact sizes after a deploy).
+ * (`endpoints`, ...) then `functions:` (with artifact sizes after a deploy), then `layers:`.
  */
 export function serviceOutputs(info: ServiceInfo, gray: (s: string) => string, withSizes: boolean): string[] {
   const lines: string[] = [];
@@ -17,11 +17,14 @@ export function serviceOutputs(info: ServiceInfo, gray: (s: string) => string, w
     if (typeof value === 'string') lines.push(`${gray(`${name}:`)} ${value}`);
     else if (value.length) lines.push(gray(`${name}:`), ...value.map((v) => `  ${v}`));
   };
-  for (const [name, value] of Object.entries(info.sections ?? {})) section(name, value);
+  const { layers, ...sections } = info.sections ?? {};
+  for (const [name, value] of Object.entries(sections)) section(name, value);
   section(
     'functions',
     info.functions.map((f) => `${f.key}: ${f.name}${withSizes ? ` (${formatSize(f.codeSize)})` : ''}`),
   );
+  // Serverless prints the service's layer versions after its functions.
+  if (layers !== undefined) section('layers', layers);
   return lines;
 }
 

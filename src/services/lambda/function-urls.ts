@@ -177,6 +177,11 @@ export class FunctionUrls {
       .map((c) => `${c.key}: ${this.url(c.functionName)}`);
   }
 
+  /** The URL configuration of a function, if it has one. */
+  config(functionName: string): Promise<FunctionUrlConfig | undefined> {
+    return this.configs.get(functionName);
+  }
+
   /** The URL of a function, if it has one. */
   url(functionName: string): string | undefined {
     const l = this.listeners.get(functionName);

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { lambdaErrors, sendRestJsonError } from '../../aws/rest-json.js';
 import { SERVICES, type ServiceRecord } from '../../platform/deployments.js';
 import { SelflessError } from '../../platform/errors.js';
 import { sendJson } from '../../platform/http.js';
@@ -20,10 +21,12 @@ import type {
   WireRequest,
 } from '../../platform/service.js';
 import type { DeploymentSpec, ResourceSpec } from '../../platform/spec.js';
+import { toLambdaError } from './api.js';
 import type { LambdaEngine } from './engine.js';
 import { FunctionUrls } from './function-urls.js';
 import { LayerStore } from './layers.js';
 import { ARTIFACT_BUCKET, LAYERS_PREFIX, layersWireApi } from './layers-api.js';
+import { handleLifecycleRead, LIFECYCLE_PATHS } from './lifecycle-api.js';
 import { instrumentEnvironments, LambdaMetrics, type MetricsReport } from './metrics.js';
 import type { EnvironmentFactory } from './plugin.js';
 import { ProvisionedConcurrency, type ProvisionedStatus } from './provisioned.js';
@@ -138,10 +141,26 @@ export function lambdaLifecycle(opts: LifecycleOptions = {}): {
     wire: {
       signingNames: ['lambda'],
       claims: (w: WireRequest) =>
-        w.url.pathname === LAYERS_PREFIX || w.url.pathname.startsWith(`${LAYERS_PREFIX}/`),
-      handle: (w: WireRequest) => {
-        if (!layerApi) throw new Error('lambda-lifecycle not started');
-        return layerApi.handle(w);
+        w.url.pathname === LAYERS_PREFIX ||
+        w.url.pathname.startsWith(`${LAYERS_PREFIX}/`) ||
+        LIFECYCLE_PATHS.some((p) => p.test(w.url.pathname)),
+      handle: async (w: WireRequest) => {
+        if (!layerApi || !facade) throw new Error('lambda-lifecycle not started');
+        if (w.url.pathname.startsWith(LAYERS_PREFIX)) return layerApi.handle(w);
+        try {
+          if (
+            await handleLifecycleRead(w, {
+              engine: facade.engine,
+              urls: facade.urls,
+              accountLimit: facade.limit,
+            })
+          )
+            return;
+          sendRestJsonError(w.res, lambdaErrors.unknownOperation(w.req.method ?? 'GET', w.url.pathname));
+        } catch (e) {
+          if (!w.res.headersSent) sendRestJsonError(w.res, toLambdaError(e));
+          else w.res.destroy();
+        }
       },
     },
     impliedResources: (spec: DeploymentSpec) => impliedLayerResources(spec),
