@@ -1,6 +1,6 @@
 /**
  * Every verb of the CLI, one module each. Adding a verb is one line here. Order matters once:
- * `invoke-local` adds `local` under the `invoke` command, so it comes after `invoke`.
+ * `invoke-local` adds `local` under the `invoke` command, so it comes after `invoke`; so does `invoke-stepf` (`stepf`).
  */
 import type { Command } from 'commander';
 import type { CliIo } from '../output.js';
@@ -10,6 +10,7 @@ import * as dev from './dev.js';
 import * as info from './info.js';
 import * as invoke from './invoke.js';
 import * as invokeLocal from './invoke-local.js';
+import * as invokeStepf from './invoke-stepf.js';
 import * as logs from './logs.js';
 import * as metrics from './metrics.js';
 import * as openapi from './openapi.js';
@@ -34,6 +35,7 @@ export const COMMANDS: CliCommandModule[] = [
   info,
   invoke,
   invokeLocal,
+  invokeStepf,
   logs,
   metrics,
   remove,

@@ -32,7 +32,7 @@ export function functionOf(loaded: LoadedService, key: string): FunctionConfig {
 }
 
 /** Reads a --path file (relative to the service dir): .json / .yml / .yaml are parsed, others kept as text. */
-function readDataFile(serviceDir: string, file: string, raw: boolean): unknown {
+export function readDataFile(serviceDir: string, file: string, raw: boolean): unknown {
   const abs = path.resolve(serviceDir, file);
   let text: string;
   try {
