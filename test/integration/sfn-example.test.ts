@@ -111,7 +111,7 @@ describe('examples/pipeline: processTemperatures', () => {
     expect(d).toMatchObject({
       status: 'FAILED',
       error: 'TemperatureOutOfRange',
-      cause: 'Reading -273 from sensor fjord-2 rejected',
+      cause: 'too cold: -273 is not a possible reading',
     });
     const events =
       (await sfn.send(new GetExecutionHistoryCommand({ executionArn: d.executionArn }))).events ?? [];
