@@ -9,8 +9,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type { LoadedService } from '../../config/types.js';
 import { PlatformClient } from '../../framework/client.js';
-import { compileDeployment } from '../../framework/compile.js';
-import { digestFile, packageService } from '../../framework/package.js';
 import { sourcePosition } from '../../framework/source-position.js';
 import { isSelflessError, SelflessError } from '../../platform/errors.js';
 import type { DeploymentSpec, FunctionSpec } from '../../platform/spec.js';
@@ -34,6 +32,8 @@ async function buildSpec(
   loaded: LoadedService,
   packageDir: string | undefined,
 ): Promise<{ spec: DeploymentSpec; files: Map<string, string> }> {
+  // Packaging (zip, patterns) is loaded on use: every CLI start imports this module.
+  const { digestFile, packageService } = await import('../../framework/package.js');
   const files = new Map<string, string>();
   if (packageDir) {
     const dir = path.resolve(process.cwd(), packageDir);
@@ -53,6 +53,7 @@ async function buildSpec(
     return { spec, files };
   }
   const result = await packageService(loaded, {});
+  const { compileDeployment } = await import('../../framework/compile.js');
   for (const a of [...Object.values(result.functions), ...Object.values(result.layers)])
     files.set(a.sha256, a.path);
   return { spec: compileDeployment(loaded, result), files };

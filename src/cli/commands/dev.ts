@@ -8,14 +8,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadService } from '../../config/index.js';
 import type { LoadedService } from '../../config/types.js';
-import { compileDeployment } from '../../framework/compile.js';
-import { packageService } from '../../framework/package.js';
-import { watchService } from '../../framework/watch.js';
+import type { watchService } from '../../framework/watch.js';
 import type { DeployResult } from '../../platform/deployments.js';
 import type { SelflessError } from '../../platform/errors.js';
-import { type Platform, startPlatform } from '../../platform/platform.js';
+import type { Platform } from '../../platform/platform.js';
 import type { Logger } from '../../platform/service.js';
 import type { ApiGatewayFacade } from '../../services/apigateway/plugin.js';
 import type { LogSink } from '../../services/lambda/runtime/types.js';
@@ -30,6 +27,10 @@ export async function deployLocal(
   loaded: LoadedService,
   outputDir: string,
 ): Promise<DeployResult> {
+  const [{ packageService }, { compileDeployment }] = await Promise.all([
+    import('../../framework/package.js'),
+    import('../../framework/compile.js'),
+  ]);
   const pkg = await packageService(loaded, { outputDir });
   const uploads = [...Object.values(pkg.functions), ...Object.values(pkg.layers)];
   const seen = new Set<string>();
@@ -107,6 +108,12 @@ export interface DevSession {
 /** Starts the platform, deploys, prints the endpoints and starts watching. */
 export async function startDev(o: DevOptions): Promise<DevSession> {
   const started = Date.now();
+  // Loaded here, not at the top: every CLI start imports this module to register `dev`.
+  const [{ loadService }, { startPlatform }, { watchService }] = await Promise.all([
+    import('../../config/index.js'),
+    import('../../platform/platform.js'),
+    import('../../framework/watch.js'),
+  ]);
   const serviceDir = path.resolve(o.serviceDir);
   const load = () =>
     loadService({ cwd: serviceDir, configPath: o.configPath, options: o.options, env: process.env });

@@ -3,8 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { apiKinds, generateOpenApi } from '../../framework/openapi.js';
-import { type ConfigLike, sourceFromConfig } from '../../services/apigateway/source.js';
+import type { ConfigLike } from '../../services/apigateway/source.js';
 import { usageError } from '../errors.js';
 import { addServiceOptions, mergedOptions } from '../options.js';
 import type { CliIo } from '../output.js';
@@ -33,6 +32,11 @@ export function register(program: Command, io: CliIo): void {
         'Use --api rest (http events) or --api http (httpApi events).',
       );
     const loaded = await loadServiceFor(command, io);
+    // The gateway's model and the generator are loaded on use, not at every CLI start.
+    const [{ apiKinds, generateOpenApi }, { sourceFromConfig }] = await Promise.all([
+      import('../../framework/openapi.js'),
+      import('../../services/apigateway/source.js'),
+    ]);
     const src = sourceFromConfig(loaded.config as unknown as ConfigLike);
     const kinds = apiKinds(src);
     if (kinds.length === 0)

@@ -1,7 +1,6 @@
 /** `selfless server [--port 4566] [--host 127.0.0.1] [--data-dir .selfless]`: runs the platform until stopped. */
 import type { Command } from 'commander';
 import { type PlatformLimits, resolveLimits } from '../../platform/limits.js';
-import { startPlatform, stderrLogger } from '../../platform/platform.js';
 import { usageError } from '../errors.js';
 import { addGlobalFlags, mergedOptions } from '../options.js';
 import type { CliIo } from '../output.js';
@@ -50,6 +49,8 @@ export function register(program: Command, io: CliIo): void {
   addGlobalFlags(cmd);
   cmd.action(async (_opts: unknown, command: Command) => {
     const o = mergedOptions(command) as { port?: string; host?: string; dataDir?: string; verbose?: boolean };
+    // Loaded on use: every CLI start registers this verb, few run it.
+    const { startPlatform, stderrLogger } = await import('../../platform/platform.js');
     const platform = await startPlatform({
       port: serverPort(o.port),
       host: o.host,
