@@ -443,6 +443,14 @@ describe('validation', () => {
     expect(err.message).toContain("at root: must have required property 'service'");
   });
 
+  it('says the service name is missing when it is empty, instead of quoting the value', async () => {
+    for (const service of ["''", "{name: ''}"]) {
+      const err = await loadError(`service: ${service}\nprovider:\n  name: aws\n`);
+      expect(err.message).toContain('the service name is missing');
+      expect(err.message).not.toContain("value ''");
+    }
+  });
+
   it('rejects duplicate HTTP API routes', async () => {
     const err = await loadError(
       "service: svc\nprovider: {name: aws}\nfunctions:\n  a:\n    handler: h.a\n    events: [{httpApi: 'GET /x'}]\n  b:\n    handler: h.b\n    events: [{httpApi: 'GET /x'}]\n",

@@ -165,8 +165,13 @@ function messageOf(e: ErrorObject, eventRoot: boolean, data: unknown): string {
         ? `name '${prop}' must be alphanumeric`
         : `unrecognized property '${prop}'`;
     }
-    case 'pattern':
-      return `value '${String(dataAt(data, e.instancePath))}' does not satisfy pattern /${(e.params as { pattern: string }).pattern}/`;
+    case 'pattern': {
+      const value = dataAt(data, e.instancePath);
+      // An empty or absent name is not a value to quote back ("value 'undefined'").
+      if ((value === undefined || value === '') && /^\/service(\/name)?$/.test(e.instancePath))
+        return 'the service name is missing: set "service: my-service" (letters, digits and dashes, starting with a letter)';
+      return `value '${String(value)}' does not satisfy pattern /${(e.params as { pattern: string }).pattern}/`;
+    }
     case 'anyOf':
     case 'oneOf':
       if ((e as ErrorObject & { selflessMessage?: string }).selflessMessage) {

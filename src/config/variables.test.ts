@@ -144,6 +144,24 @@ describe('variables: sources', () => {
     );
   });
 
+  it('${file(...)} reports a JS error as its first line and its position in the file, not a stack', async () => {
+    const err = await loadError(
+      `${base}custom:\n  x: \${file(./throws.cjs)}\n  y: \${file(./broken.cjs)}\n`,
+      {
+        files: {
+          'throws.cjs': 'module.exports = () => {\n  const a = null;\n  return a.b;\n};\n',
+          'broken.cjs': 'module.exports = () => {\n',
+        },
+      },
+    );
+    expect(err.message).toContain(
+      'Cannot resolve "throws.cjs": Returned JS function errored with: TypeError: Cannot read properties of null (reading \'b\') (throws.cjs:3:',
+    );
+    // Under vitest the module loader's wording differs from Node's; the shape is what matters here.
+    expect(err.message).toContain('Cannot load "broken.cjs": Initialization error: ');
+    expect(err.message).not.toMatch(/\n\s+at /);
+  });
+
   it('${strToBool(...)} accepts true/false/1/0 and rejects anything else', async () => {
     const { resolved } = await load(
       `${base}custom:\n  a: \${strToBool(true)}\n  b: \${strToBool(0)}\n  c: \${strToBool(\${env:FLAG})}\n`,

@@ -68,6 +68,19 @@ function dig(value: unknown, keys: string[]): unknown {
   return v;
 }
 
+/**
+ * A JS error as one line for a config message: `Name: first line of the message (file:line:col)`,
+ * the position taken from the stack frame (or syntax-error header) inside the file itself.
+ */
+export function jsErrorSummary(e: unknown, file: string, shown: string): string {
+  const err = e instanceof Error ? e : undefined;
+  const first = (err ? `${err.name}: ${err.message}` : String(e)).split('\n')[0];
+  const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const at = new RegExp(`(?:file://)?${escaped}:(\\d+)(?::(\\d+))?`).exec(err?.stack ?? '');
+  if (!at) return first;
+  return `${first} (${shown}:${at[1]}${at[2] ? `:${at[2]}` : ''})`;
+}
+
 async function fileSource(input: SourcesInput, ctx: SourceContext): Promise<unknown> {
   const param = ctx.params?.[0];
   if (typeof param !== 'string' || !param) {
@@ -92,9 +105,7 @@ async function fileSource(input: SourcesInput, ctx: SourceContext): Promise<unkn
     try {
       mod = (await import(pathToFileURL(real).href)) as Record<string, unknown>;
     } catch (e) {
-      throw new SourceError(
-        `Cannot load "${rel}": Initialization error: ${(e as Error)?.stack ?? String(e)}`,
-      );
+      throw new SourceError(`Cannot load "${rel}": Initialization error: ${jsErrorSummary(e, real, rel)}`);
     }
     let value: unknown = 'default' in mod ? mod.default : mod;
     const call = async (fn: (arg: unknown) => unknown) => {
@@ -102,7 +113,7 @@ async function fileSource(input: SourcesInput, ctx: SourceContext): Promise<unkn
         return await fn(fnArg);
       } catch (e) {
         throw new SourceError(
-          `Cannot resolve "${rel}": Returned JS function errored with: ${(e as Error)?.stack ?? String(e)}`,
+          `Cannot resolve "${rel}": Returned JS function errored with: ${jsErrorSummary(e, real, rel)}`,
         );
       }
     };
