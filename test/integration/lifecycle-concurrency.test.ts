@@ -188,6 +188,10 @@ describe('metrics', () => {
       1,
     );
     expect(all.accountMaxConcurrentExecutions).toBeGreaterThanOrEqual(2);
+    expect(all.functions.find((f) => f.functionName === 'conc-dev-off')).toMatchObject({
+      invocations: 0,
+      throttles: 1,
+    });
   });
 
   it('prints them through the CLI as Serverless does, with the bill', async () => {

@@ -259,7 +259,7 @@ export class LambdaEngine implements LambdaFacade {
     payload: Buffer,
     opts: { requestId?: string; clientContext?: string; traceId?: string; tenantId?: string } = {},
   ): Promise<InvokeOutcome> {
-    if (r.fn.reservedConcurrency === 0) throw disabled();
+    // reservedConcurrency 0 is refused by the EnvironmentManager (FUNCTION_DISABLED), where throttles are counted.
     return this.deps.environments.invoke(this.runtimeFunction(r), {
       payload,
       requestId: opts.requestId,
