@@ -6,9 +6,10 @@
  * platform errors are retried with back-off without using up the budget; events older than
  * maximumEventAge are dropped. All timing reads the Clock.
  */
-import type { Clock, TimerHandle } from '../../platform/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import { isSelflessError } from '../../platform/errors.js';
 import type { PlatformLimits } from '../../platform/limits.js';
+import { backoffMs, QueueWorker } from '../../platform/queue-worker.js';
 import type { Logger } from '../../platform/service.js';
 import type { DurableQueue, Store } from '../../platform/store/port.js';
 import type { AsyncEnqueuer, LambdaEngine, ResolvedFunction } from './engine.js';
@@ -41,13 +42,7 @@ const MAX_THROTTLE_BACKOFF_MS = 300_000;
 /** The durable queue and dispatcher of Event invocations. */
 export class AsyncInvoker implements AsyncEnqueuer {
   private readonly queue: DurableQueue<AsyncEvent>;
-  private timer: TimerHandle | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
-  private inFlight = 0;
-  private stopped = false;
-  private pumping = false;
-  private repump = false;
-  private readonly idleWaiters: Array<() => void> = [];
+  private readonly worker: QueueWorker<AsyncEvent>;
   /** Called after each attempt; tests and logs listen here. */
   onResult: ((r: AsyncResult) => void) | undefined;
 
@@ -59,6 +54,16 @@ export class AsyncInvoker implements AsyncEnqueuer {
     private readonly log: Logger,
   ) {
     this.queue = store.queue<AsyncEvent>('lambda.async');
+    this.worker = new QueueWorker({
+      queue: this.queue,
+      clock,
+      concurrency: limits.asyncConcurrency,
+      // A fresh claim only covers resolving the function; attempt() extends it to the timeout.
+      leaseMs: limits.asyncLeaseMarginMs,
+      handle: (c) => this.attempt(c.id, c.item),
+      onError: (e, c) =>
+        this.log.error(`${c ? `async invocation ${c.id}` : 'async dispatcher'}: ${(e as Error).message}`),
+    });
   }
 
   /** Accepts an event durably (resolves once it is in the Store) and wakes the dispatcher. */
@@ -73,20 +78,17 @@ export class AsyncInvoker implements AsyncEnqueuer {
       throttles: 0,
     };
     await this.queue.enqueue(event, { id: requestId, availableAt: this.clock.now() });
-    this.kick();
+    this.worker.kick();
   }
 
   /** Starts dispatching (including events left over from before a restart). */
   start(): void {
-    this.stopped = false;
-    this.kick();
+    this.worker.start();
   }
 
   /** Stops claiming new events; running attempts finish (or are redelivered after a restart). */
   stop(): void {
-    this.stopped = true;
-    this.timer?.cancel();
-    this.timer = undefined;
+    this.worker.stop();
   }
 
   /** Events waiting or in flight. */
@@ -95,73 +97,8 @@ export class AsyncInvoker implements AsyncEnqueuer {
   }
 
   /** Resolves when no attempt is running (tests). */
-  async idle(): Promise<void> {
-    while (this.inFlight > 0 || this.pumping) await new Promise<void>((r) => this.idleWaiters.push(r));
-  }
-
-  private kick(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.repump = true;
-      return;
-    }
-    void this.pump();
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      do {
-        this.repump = false;
-        const free = this.limits.asyncConcurrency - this.inFlight;
-        if (free <= 0 || this.stopped) break;
-        const now = this.clock.now();
-        const claimed = await this.queue.claim(now, this.leaseMs(), free);
-        for (const item of claimed) {
-          this.inFlight++;
-          void this.attempt(item.id, item.item)
-            .catch((e) => this.log.error(`async invocation ${item.id}: ${(e as Error).message}`))
-            .finally(() => {
-              this.inFlight--;
-              this.kick();
-              this.notifyIdle();
-            });
-        }
-        if (claimed.length === free) this.repump = true;
-      } while (this.repump && !this.stopped);
-      await this.schedule();
-    } catch (e) {
-      this.log.error(`async dispatcher: ${(e as Error).message}`);
-    } finally {
-      this.pumping = false;
-      this.notifyIdle();
-    }
-  }
-
-  /** The lease of a fresh claim; extended to the function's timeout plus margin once it is resolved. */
-  private leaseMs(): number {
-    return this.limits.asyncLeaseMarginMs;
-  }
-
-  private async schedule(): Promise<void> {
-    if (this.stopped) return;
-    const next = await this.queue.nextAvailableAt();
-    if (next === undefined) return;
-    if (this.timer && this.timerAt <= next) return;
-    this.timer?.cancel();
-    this.timerAt = next;
-    this.timer = this.clock.setTimer(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.kick();
-      },
-      Math.max(0, next - this.clock.now()),
-    );
-  }
-
-  private notifyIdle(): void {
-    if (this.inFlight === 0 && !this.pumping) for (const w of this.idleWaiters.splice(0)) w();
+  idle(): Promise<void> {
+    return this.worker.idle();
   }
 
   private async attempt(id: string, event: AsyncEvent): Promise<void> {
@@ -201,7 +138,7 @@ export class AsyncInvoker implements AsyncEnqueuer {
     } catch (e) {
       // Throttled or the platform failed to run it: back off without using up the retry budget.
       const next = { ...event, throttles: event.throttles + 1 };
-      const backoff = Math.min(2 ** next.throttles * 1000, MAX_THROTTLE_BACKOFF_MS);
+      const backoff = backoffMs(next.throttles, MAX_THROTTLE_BACKOFF_MS);
       await this.queue.retry(id, this.clock.now() + backoff, next);
       report('throttled', isSelflessError(e) ? e.code : (e as Error).name);
       return;
