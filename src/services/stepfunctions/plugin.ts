@@ -13,11 +13,19 @@ import type {
   WireRequest,
 } from '../../platform/service.js';
 import type { LambdaFacade } from '../lambda/facade.js';
+import { type ScheduleRecord, Scheduler } from '../schedules/scheduler.js';
 import { stepFunctionsWireApi } from './api.js';
 import { planMachines } from './deploy.js';
 import { StepFunctionsEngine } from './engine.js';
 import type { IntegrationDeps, SnsPublisher, SqsSender } from './integrations.js';
 import type { S3Reader } from './item-reader.js';
+import { machineArn } from './model.js';
+import { type MachineSchedule, planMachineSchedules, scheduledInput } from './triggers.js';
+
+/** Durable schedules of state machines' `schedule` events (the schedules service's Scheduler). */
+export const SCHEDULES = 'stepfunctions.schedules';
+/** What each of those schedules does when it fires. */
+export const SCHEDULE_PLANS = 'stepfunctions.schedule-plans';
 
 /** A facade by name, or undefined when that service is not part of this platform. */
 function optionalService<T>(ctx: PlatformContext, name: string): T | undefined {
@@ -33,6 +41,7 @@ function optionalService<T>(ctx: PlatformContext, name: string): T | undefined {
 export function stepFunctionsPlugin(): ServicePlugin {
   let engine: StepFunctionsEngine | undefined;
   let platform: PlatformContext | undefined;
+  let scheduler: Scheduler | undefined;
   const api = stepFunctionsWireApi(() => {
     if (!engine) throw new Error('stepfunctions service not started');
     return engine;
@@ -41,6 +50,35 @@ export function stepFunctionsPlugin(): ServicePlugin {
   const resourcesOf = async (service: string, stage: string): Promise<Record<string, ResourceAttributes>> => {
     const record = await platform?.store.table<ServiceRecord>(SERVICES).get(`${service}:${stage}`);
     return Object.fromEntries(Object.entries(record?.resources ?? {}).map(([id, r]) => [id, r.attributes]));
+  };
+
+  /** Makes the schedules owned by `owner` exactly `wanted` (an unchanged expression keeps its last firing). */
+  const applySchedules = async (owner: string, wanted: MachineSchedule[]) => {
+    if (!scheduler || !platform) return;
+    const plans = platform.store.table<MachineSchedule>(SCHEDULE_PLANS);
+    const ids = new Set(wanted.map((w) => w.id));
+    for (const w of wanted) {
+      await plans.put(w.id, w);
+      await scheduler.upsert({
+        id: w.id,
+        expression: w.expression,
+        timezone: w.timezone,
+        enabled: w.enabled,
+        owner,
+        target: {
+          kind: 'direct',
+          arn: w.stateMachineArn,
+          input: w.input.Input,
+          name: w.name,
+          group: 'default',
+        },
+      });
+    }
+    for (const r of scheduler.list())
+      if (r.owner === owner && !ids.has(r.id)) {
+        await scheduler.remove(r.id);
+        await plans.delete(r.id);
+      }
   };
 
   return {
@@ -66,9 +104,27 @@ export function stepFunctionsPlugin(): ServicePlugin {
       engine.setIntegrations(deps);
       const resumed = await engine.resumeAll();
       if (resumed > 0) ctx.log.info(`Step Functions: resumed ${resumed} running execution(s)`);
+      const plans = ctx.store.table<MachineSchedule>(SCHEDULE_PLANS);
+      const started = engine;
+      scheduler = new Scheduler(
+        ctx.store.table<ScheduleRecord>(SCHEDULES),
+        ctx.clock,
+        async (record, at) => {
+          const plan = await plans.get(record.id);
+          if (!plan) return;
+          await started.startExecution({
+            stateMachineArn: plan.stateMachineArn,
+            // The event names the deployment's region, which the machine's ARN carries.
+            input: scheduledInput(plan, plan.stateMachineArn.split(':')[3] || ctx.region, at),
+          });
+        },
+        ctx.log,
+      );
+      await scheduler.start();
       return engine;
     },
     async stop() {
+      scheduler?.stop();
       await engine?.shutdown();
     },
     wire: {
@@ -86,6 +142,12 @@ export function stepFunctionsPlugin(): ServicePlugin {
           lambda?.functionArn(name) ?? `arn:aws:lambda:${ctx.region}:000000000000:function:${name}`,
         resources: await resourcesOf(ctx.service, ctx.stage),
       });
+      // Validate the schedule events before changing anything.
+      const schedules = planMachineSchedules(
+        ctx.service,
+        ctx.stage,
+        planned.map((m) => ({ ...m, stateMachineArn: machineArn(ctx.region, m.name) })),
+      );
       const keep = new Set<string>();
       for (const m of planned) {
         const record = await engine.putOwnedMachine({
@@ -100,9 +162,11 @@ export function stepFunctionsPlugin(): ServicePlugin {
       }
       for (const m of await engine.ownedMachines(ctx.service, ctx.stage))
         if (!keep.has(m.stateMachineArn)) await engine.deleteStateMachine(m.stateMachineArn);
+      await applySchedules(`${ctx.service}:${ctx.stage}`, schedules);
     },
     async unwireEvents(service: string, stage: string) {
       if (!engine) return;
+      await applySchedules(`${service}:${stage}`, []);
       for (const m of await engine.ownedMachines(service, stage))
         await engine.deleteStateMachine(m.stateMachineArn);
     },
