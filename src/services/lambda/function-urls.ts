@@ -217,13 +217,6 @@ export class FunctionUrls {
   private async open(c: FunctionUrlConfig): Promise<void> {
     if (this.listeners.has(c.functionName)) return;
     const inUse = new Set([...this.listeners.values()].map((l) => l.port));
-    const { port } = await choosePort({
-      key: c.functionName,
-      table: this.ports,
-      base: this.portBase,
-      host: this.host,
-      inUse,
-    });
     const server = http.createServer((req, res) => {
       void this.handle(c.functionName, req, res).catch((e) => {
         this.ctx.log.error(`Function URL of ${c.functionName}: ${(e as Error).message}`);
@@ -233,12 +226,31 @@ export class FunctionUrls {
     });
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
-    const bound = await new Promise<number>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, this.host, () => resolve((server.address() as AddressInfo).port));
-    });
-    await this.ports.put(c.functionName, bound);
-    this.listeners.set(c.functionName, { server, port: bound });
+    // Another process may take a port between the check and the bind: then try the next one.
+    for (let attempt = 0; ; attempt++) {
+      const { port } = await choosePort({
+        key: c.functionName,
+        table: this.ports,
+        base: this.portBase,
+        host: this.host,
+        inUse,
+      });
+      try {
+        const bound = await new Promise<number>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, this.host, () => {
+            server.off('error', reject);
+            resolve((server.address() as AddressInfo).port);
+          });
+        });
+        await this.ports.put(c.functionName, bound);
+        this.listeners.set(c.functionName, { server, port: bound });
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw e;
+        inUse.add(port);
+      }
+    }
   }
 
   private async handle(functionName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
