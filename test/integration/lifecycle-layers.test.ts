@@ -176,6 +176,19 @@ describe('the layer API', () => {
     expect((await lab.cli(dir, ['invoke', '-f', 'ab'])).stdout.trim()).toBe('"B"');
   });
 
+  it('refuses a layer over the unzipped size limit with AWS error', async () => {
+    // 260 MB of zeros deflate to a few hundred KB; the limit is checked before anything is written.
+    const zip = await zipFiles({ 'python/big.bin': '\0'.repeat(260 * 1024 * 1024) });
+    const e = (await lab.lambda
+      .send(new PublishLayerVersionCommand({ LayerName: 'huge', Content: { ZipFile: zip } }))
+      .catch((x) => x)) as { name: string; message: string; $metadata: { httpStatusCode: number } };
+    expect(e.name).toBe('InvalidParameterValueException');
+    expect(e.$metadata.httpStatusCode).toBe(400);
+    expect(e.message).toBe('Unzipped size must be smaller than 262144000 bytes');
+    const layers = await lab.lambda.send(new ListLayersCommand({}));
+    expect(layers.Layers?.map((l) => l.LayerName)).not.toContain('huge');
+  });
+
   it('refuses more than five layers, unknown versions, and warns about a layer without runtime folders', async () => {
     const six = Array.from({ length: 6 }, () => LAYER_ARN.replace(':1', ':2'));
     const dir = lab.service('bad', {

@@ -10,7 +10,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { arn } from '../../platform/aws-account.js';
 import type { Clock } from '../../platform/clock.js';
-import { SelflessError } from '../../platform/errors.js';
+import { isSelflessError, SelflessError } from '../../platform/errors.js';
 import type { Store, Table } from '../../platform/store/port.js';
 import { artifactKey, codeDir, MAX_UNZIPPED_BYTES, unpackCode } from './code.js';
 import { awsTimestamp } from './model.js';
@@ -154,7 +154,15 @@ export class LayerStore {
           hint: 'Upload the zip first (PUT /_selfless/artifacts/<sha256>), or pass Content.ZipFile.',
         },
       );
-    const dir = await unpackCode(this.dataDir, input.codeSha256, this.store.blobs.path(blob));
+    const dir = await unpackCode(this.dataDir, input.codeSha256, this.store.blobs.path(blob)).catch((e) => {
+      // Too large or not a zip: AWS answers InvalidParameterValueException.
+      if (isSelflessError(e) && e.code === 'INVALID_ARTIFACT')
+        throw new SelflessError('INVALID_PARAMETER', e.message, {
+          where: `layers.${input.owner?.key ?? input.layerName}`,
+          hint: 'Keep a layer under 250 MB unzipped, or split it into several layers.',
+        });
+      throw e;
+    });
     const unzippedSize = this.unzippedSize(input.codeSha256);
     if (unzippedSize > MAX_UNZIPPED_BYTES)
       throw new SelflessError(
