@@ -3,7 +3,9 @@
  * Serverless: validation coerces scalars in place), with Serverless's message style
  * (`at 'functions.hello': unrecognized property 'foo'`) plus the source position.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { CF_FUNCTION_COMMENT, CONFIG_SCHEMA, EVENT_SCHEMAS } from './schema.js';
 import type { ConfigValidationMode } from './types.js';
 
@@ -18,26 +20,63 @@ export interface SchemaIssue {
   keyword: string;
 }
 
-// Compiled lazily (config once, each event type on first use): compiling every schema up front
-// costs noticeable CLI start-up time.
+/** ajv's options for the config schemas (also used by scripts/build-validators.mjs). */
+export const AJV_OPTIONS = {
+  allErrors: true,
+  coerceTypes: 'array',
+  strict: false,
+  allowUnionTypes: true,
+  // optimize: false halves compile time; the generated validators are as correct, marginally slower.
+  code: { optimize: false },
+} as const;
+
+/** The build's precompiled validators, next to this module in dist/. */
+export const PRECOMPILED_FILE = 'validators.generated.cjs';
+
+/** The export name of an event type's precompiled validator. */
+export function eventExportName(type: string): string {
+  return `event_${type.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/** A digest of every schema: precompiled validators built from other schemas are not used. */
+export function schemasDigest(): string {
+  return createHash('sha256')
+    .update(JSON.stringify([CONFIG_SCHEMA, EVENT_SCHEMAS, AJV_OPTIONS]))
+    .digest('hex');
+}
+
+type Precompiled = Record<string, ValidateFunction | undefined> & { digest?: string };
+
+// The build writes standalone validators (scripts/build-validators.mjs): loading them costs a few
+// ms where importing ajv and compiling the schema costs hundreds. Without them (tests on src/, a
+// plain tsc build, a stale file) the schemas are compiled lazily: config once, each event type on
+// first use.
+let precompiled: Precompiled | null | undefined;
 let ajv: Ajv | undefined;
 let configValidator: ValidateFunction | undefined;
 const eventValidators = new Map<string, ValidateFunction>();
 
+function loadPrecompiled(): Precompiled | null {
+  if (precompiled !== undefined) return precompiled;
+  try {
+    const m = require(`./${PRECOMPILED_FILE}`) as Precompiled;
+    precompiled = m.digest === schemasDigest() ? m : null;
+  } catch {
+    precompiled = null;
+  }
+  return precompiled;
+}
+
+const require = createRequire(import.meta.url);
+
 function getAjv(): Ajv {
-  // optimize: false halves compile time; the generated validators are as correct, marginally slower.
-  ajv ??= new Ajv({
-    allErrors: true,
-    coerceTypes: 'array',
-    strict: false,
-    allowUnionTypes: true,
-    code: { optimize: false },
-  });
+  // Required on first use: with precompiled validators, ajv itself is never loaded.
+  ajv ??= new (require('ajv') as typeof import('ajv')).Ajv(AJV_OPTIONS);
   return ajv;
 }
 
 function configValidatorFn(): ValidateFunction {
-  configValidator ??= getAjv().compile(CONFIG_SCHEMA);
+  configValidator ??= loadPrecompiled()?.config ?? getAjv().compile(CONFIG_SCHEMA);
   return configValidator;
 }
 
@@ -46,7 +85,7 @@ function eventValidator(type: string): ValidateFunction | undefined {
   if (!schema) return undefined;
   let v = eventValidators.get(type);
   if (!v) {
-    v = getAjv().compile(schema);
+    v = loadPrecompiled()?.[eventExportName(type)] ?? getAjv().compile(schema);
     eventValidators.set(type, v);
   }
   return v;
