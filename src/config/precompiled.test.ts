@@ -14,7 +14,10 @@ function precompiled(): Record<string, ValidateFunction> {
     ajv.addSchema(schema, `event:${type}`);
     names[eventExportName(type)] = `event:${type}`;
   }
-  const code = (standalone as unknown as { default: typeof standalone }).default ?? standalone;
+  // A CommonJS module: its function is `default` under Node's ESM loader, the import itself elsewhere.
+  type Generate = (ajv: Ajv, refs: Record<string, string>) => string;
+  const mod = standalone as unknown as Generate & { default?: Generate };
+  const code = mod.default ?? mod;
   const exports: Record<string, ValidateFunction> = {};
   new Function('exports', 'require', code(ajv, names))(exports, createRequire(import.meta.url));
   return exports;
