@@ -107,6 +107,25 @@ describe('provisioned concurrency', () => {
   });
 });
 
+describe('changing provisioned concurrency', () => {
+  it('stops the environments no longer wanted', async () => {
+    const yml = (await import('node:fs')).readFileSync(`${dir}/serverless.yml`, 'utf8');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      `${dir}/serverless.yml`,
+      yml.replace('provisionedConcurrency: 2', 'provisionedConcurrency: 1'),
+    );
+    expect((await lab.cli(dir, ['deploy'])).code).toBe(0);
+    await until(() => envs('conc-dev-warm').length === 1);
+    expect((await concurrency()).provisioned).toEqual([
+      expect.objectContaining({ functionName: 'conc-dev-warm', requested: 1, available: 1, status: 'READY' }),
+    ]);
+    writeFileSync(`${dir}/serverless.yml`, yml);
+    expect((await lab.cli(dir, ['deploy'])).code).toBe(0);
+    await until(() => envs('conc-dev-warm').length === 2);
+  });
+});
+
 describe('reserved concurrency', () => {
   it('0 disables the function with AWS error', async () => {
     const e = (await lab.lambda

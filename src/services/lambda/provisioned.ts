@@ -37,8 +37,12 @@ export class ProvisionedConcurrency {
 
   /** Sets N for a function (0 removes it) and provisions right away. */
   async set(functionName: string, n: number): Promise<void> {
+    const before = this.targets.get(functionName)?.n ?? 0;
+    if (n === before) return this.reconcile();
     if (n > 0) this.targets.set(functionName, { n });
     else this.targets.delete(functionName);
+    // Fewer wanted: provisioned environments never idle out, so stop the idle ones and refill to n.
+    if (n < before) await this.engine.environments.retire(functionName);
     await this.reconcile();
   }
 
