@@ -17,6 +17,7 @@ import { json, type Lab, startLab, until } from './lifecycle-support.js';
 
 let lab: Lab;
 let dir: string;
+const startedAt = Date.now();
 
 interface Manager {
   environments(name: string): Array<{ id: string; pid?: number; state: string }>;
@@ -171,8 +172,9 @@ describe('reserved concurrency', () => {
 
 describe('metrics', () => {
   it('reports the figures and a bill equal to the REPORT lines computed by hand', async () => {
+    const end = Date.now() + 1000;
     const res = await fetch(
-      `${lab.platform.url}/_selfless/metrics?service=conc&stage=dev&function=warm&start=0&end=${Date.now() + 1000}`,
+      `${lab.platform.url}/_selfless/metrics?service=conc&stage=dev&function=warm&start=0&end=${end}`,
     );
     expect(res.status).toBe(200);
     const m = (await res.json()) as MetricsResponse;
@@ -197,7 +199,13 @@ describe('metrics', () => {
     expect(billed).toHaveLength(3);
     const gbSeconds = billed.reduce((a, b) => a + b, 0) / 1000;
     expect(m.cost.gbSeconds).toBeCloseTo(gbSeconds, 9);
-    expect(m.cost.total).toBeCloseTo(gbSeconds * 0.0000166667 + 3 * 0.0000002, 12);
+    // All three ran on provisioned environments: duration at the provisioned rate, plus 1 GB
+    // environments kept provisioned from the first deploy until now (2 most of the time).
+    expect(m.cost.computeCost).toBeCloseTo(gbSeconds * 0.0000097222, 12);
+    expect(m.cost.provisionedGbSeconds).toBeGreaterThan(0);
+    expect(m.cost.provisionedGbSeconds).toBeLessThanOrEqual((2 * (end - startedAt)) / 1000);
+    expect(m.cost.provisionedCost).toBeCloseTo(m.cost.provisionedGbSeconds * 0.0000041667, 12);
+    expect(m.cost.total).toBeCloseTo(m.cost.computeCost + m.cost.provisionedCost + 3 * 0.0000002, 12);
 
     const all = (await (
       await fetch(`${lab.platform.url}/_selfless/metrics?service=conc&stage=dev&start=0`)
@@ -225,6 +233,7 @@ describe('metrics', () => {
     expect(out.stdout).toContain('cold starts: 0');
     expect(out.stdout).toContain('max concurrent executions: 2');
     expect(out.stdout).toMatch(/requests: 3 × \$0\.20 per 1M = \$0\.0000006/);
+    expect(out.stdout).toMatch(/provisioned concurrency: [\d.]+ GB-s = \$0\.\d+/);
     expect(out.stdout).toMatch(/total: \$0\.\d+/);
     const bad = await lab.cli(dir, ['metrics', '-f', 'nope']);
     expect(bad.code).toBe(1);

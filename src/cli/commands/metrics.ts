@@ -67,6 +67,11 @@ export function formatMetrics(title: string, r: MetricsResponse, gray: (s: strin
     gray('estimated AWS bill (on-demand, us-east-1 prices, no free tier):'),
     `  ${line('requests', `${c.requests} × ${formatUsd(r.prices.perRequest * 1_000_000)} per 1M = ${formatUsd(c.requestCost)}`)}`,
     `  ${line('compute', `${Number(c.gbSeconds.toFixed(6))} GB-s = ${formatUsd(c.computeCost)}`)}`,
+    ...(c.provisionedGbSeconds > 0
+      ? [
+          `  ${line('provisioned concurrency', `${Number(c.provisionedGbSeconds.toFixed(3))} GB-s = ${formatUsd(c.provisionedCost)}`)}`,
+        ]
+      : []),
     `  ${line('total', formatUsd(c.total))}`,
   ].join('\n');
 }

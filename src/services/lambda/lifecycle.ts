@@ -113,10 +113,19 @@ export function lambdaLifecycle(opts: LifecycleOptions = {}): {
       await layers.init();
       engine.setLayers(layers);
       layerApi = layersWireApi(layers, ctx.store, ctx.endpoint);
-      const provisioned = new ProvisionedConcurrency(engine, ctx.clock, ctx.log, opts.provisionIntervalMs);
+      const m = metrics ?? new LambdaMetrics(ctx.clock);
+      const provisioned = new ProvisionedConcurrency(
+        engine,
+        ctx.clock,
+        ctx.log,
+        opts.provisionIntervalMs,
+        async (name, n) => {
+          const fn = await engine.record(name);
+          m.recordProvisioned(name, n, fn?.latest.memorySize ?? 128, fn?.latest.architecture ?? 'x86_64');
+        },
+      );
       const urls = new FunctionUrls(ctx, engine, opts.urlPortBase ?? 3900);
       await urls.init();
-      const m = metrics ?? new LambdaMetrics(ctx.clock);
       const limit = ctx.limits?.concurrency ?? 1000;
       facade = {
         engine,

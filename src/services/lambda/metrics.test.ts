@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../platform/clock.js';
 import { SelflessError } from '../../platform/errors.js';
-import { instrumentEnvironments, LambdaMetrics, peakOverlap, percentile } from './metrics.js';
+import { billed, instrumentEnvironments, LambdaMetrics, peakOverlap, percentile } from './metrics.js';
 import { estimateCost, formatUsd, gbSeconds, LAMBDA_PRICES } from './pricing.js';
 import type { EnvironmentManager, InvokeOutcome, RuntimeFunction } from './runtime/types.js';
 
@@ -36,6 +36,30 @@ describe('the estimated bill', () => {
     expect(cost.total).toBeCloseTo(0.000024966755, 15);
   });
 
+  it('bills provisioned concurrency and the duration it serves at their own rates', () => {
+    // 2 environments × 2 GB kept for 1 hour = 14400 GB-s at $0.0000041667; one 1 s invocation
+    // at 2 GB on them = 2 GB-s at $0.0000097222; one request.
+    const cost = estimateCost(
+      [{ memorySizeMb: 2048, billedDurationMs: 1000, architecture: 'x86_64', provisioned: true }],
+      LAMBDA_PRICES,
+      [{ environments: 2, memorySizeMb: 2048, architecture: 'x86_64', seconds: 3600 }],
+    );
+    expect(cost.provisionedGbSeconds).toBe(14400);
+    expect(cost.provisionedCost).toBeCloseTo(14400 * 0.0000041667, 12);
+    expect(cost.computeCost).toBeCloseTo(2 * 0.0000097222, 15);
+    expect(cost.total).toBeCloseTo(0.06000048 + 0.0000194444 + 0.0000002, 12);
+  });
+
+  it('serves up to N concurrent executions from N provisioned environments', () => {
+    const at = (startedAt: number, endedAt: number) => sample({ startedAt, endedAt });
+    const marked = billed(
+      [at(0, 100), at(10, 100), at(20, 100), at(150, 200)],
+      [{ functionName: 'svc-dev-a', from: 0, environments: 2 }],
+    );
+    expect(marked.map((s) => s.provisioned)).toEqual([true, true, false, true]);
+    expect(billed([at(0, 1)], []).map((s) => s.provisioned)).toEqual([false]);
+  });
+
   it('counts GB-seconds from configured memory and billed duration', () => {
     expect(gbSeconds({ memorySizeMb: 128, billedDurationMs: 8 })).toBe(0.125 * 0.008);
     expect(LAMBDA_PRICES.perRequest * 1_000_000).toBeCloseTo(0.2, 12);
@@ -50,7 +74,7 @@ describe('the estimated bill', () => {
 });
 
 describe('metrics reports', () => {
-  it('sums, takes nearest-rank percentiles and the peak of overlapping executions', () => {
+  it('sums, takes nearest-rank percentiles and the peak of overlapping executions', async () => {
     const m = new LambdaMetrics(new ManualClock(0));
     m.recordInvocation(
       sample({ startedAt: 0, endedAt: 100, durationMs: 100, billedDurationMs: 100, coldStart: true }),
@@ -75,6 +99,12 @@ describe('metrics reports', () => {
     expect(r.accountMaxConcurrentExecutions).toBe(4);
     expect(r.functions.map((f) => f.functionName)).toEqual(['svc-dev-a']);
     expect(r.cost.gbSeconds).toBeCloseTo(0.125 * 1.3, 12);
+    m.recordProvisioned('svc-dev-a', 2, 1024, 'x86_64');
+    const clock = m.clock as ManualClock;
+    await clock.advance(10_000);
+    m.recordProvisioned('svc-dev-a', 0, 1024, 'x86_64');
+    const withPc = m.report({ functions: ['svc-dev-a'], startTime: 0, endTime: 60_000 });
+    expect(withPc.cost.provisionedGbSeconds).toBe(20);
     // A period that ends before the later executions started sees only the first.
     expect(m.report({ startTime: 0, endTime: 40 }).invocations).toBe(1);
   });

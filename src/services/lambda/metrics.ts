@@ -9,7 +9,13 @@
  */
 import type { Clock } from '../../platform/clock.js';
 import { isSelflessError } from '../../platform/errors.js';
-import { type CostEstimate, estimateCost, LAMBDA_PRICES, type LambdaPriceTable } from './pricing.js';
+import {
+  type CostEstimate,
+  estimateCost,
+  LAMBDA_PRICES,
+  type LambdaPriceTable,
+  type ProvisionedSpan,
+} from './pricing.js';
 import type { EnvironmentManager, InvokeOutcome, InvokeRequest, RuntimeFunction } from './runtime/types.js';
 
 /** One finished invocation. */
@@ -24,6 +30,16 @@ export interface InvocationSample {
   architecture: 'x86_64' | 'arm64';
   error: boolean;
   coldStart: boolean;
+}
+
+/** Provisioned concurrency of a function from `from` until `to` (open while configured). */
+interface ProvisionedPeriod {
+  functionName: string;
+  from: number;
+  to?: number;
+  environments: number;
+  memorySizeMb: number;
+  architecture: 'x86_64' | 'arm64';
 }
 
 /** A throttled invocation (429). */
@@ -65,6 +81,7 @@ export interface MetricsQuery {
 export class LambdaMetrics {
   private invocations: InvocationSample[] = [];
   private throttles: ThrottleSample[] = [];
+  private provisioned: ProvisionedPeriod[] = [];
 
   constructor(
     readonly clock: Clock,
@@ -86,6 +103,20 @@ export class LambdaMetrics {
       this.throttles = this.throttles.slice(-Math.floor(this.maxSamples * 0.9));
   }
 
+  /** Notes that a function now keeps `environments` provisioned (0: none), for the bill. */
+  recordProvisioned(
+    functionName: string,
+    environments: number,
+    memorySizeMb: number,
+    architecture: 'x86_64' | 'arm64',
+  ): void {
+    const now = this.clock.now();
+    for (const p of this.provisioned) if (p.functionName === functionName && p.to === undefined) p.to = now;
+    if (environments > 0)
+      this.provisioned.push({ functionName, from: now, environments, memorySizeMb, architecture });
+    if (this.provisioned.length > 10_000) this.provisioned = this.provisioned.slice(-9_000);
+  }
+
   /** The figures for a period, for the functions asked for and each of them. */
   report(q: MetricsQuery): MetricsReport {
     const inPeriod = (t: number) => t >= q.startTime && t <= q.endTime;
@@ -97,24 +128,37 @@ export class LambdaMetrics {
     const names = [
       ...new Set([...selected.map((s) => s.functionName), ...throttles.map((t) => t.functionName)]),
     ].sort();
+    const periods = this.provisioned.filter(
+      (p) =>
+        p.from <= q.endTime && (p.to ?? q.endTime) >= q.startTime && (!wanted || wanted.has(p.functionName)),
+    );
+    for (const p of periods) if (!names.includes(p.functionName)) names.push(p.functionName);
+    names.sort();
     const functions = names.map((functionName) => ({
       functionName,
       ...this.figures(
         selected.filter((s) => s.functionName === functionName),
         throttles.filter((t) => t.functionName === functionName).length,
+        periods.filter((p) => p.functionName === functionName),
+        q,
       ),
     }));
     return {
       startTime: q.startTime,
       endTime: q.endTime,
-      ...this.figures(selected, throttles.length),
+      ...this.figures(selected, throttles.length, periods, q),
       accountMaxConcurrentExecutions: peakOverlap(all),
       functions,
       prices: this.prices,
     };
   }
 
-  private figures(samples: InvocationSample[], throttles: number): MetricFigures {
+  private figures(
+    samples: InvocationSample[],
+    throttles: number,
+    periods: ProvisionedPeriod[],
+    q: MetricsQuery,
+  ): MetricFigures {
     const durations = samples.map((s) => s.durationMs).sort((a, b) => a - b);
     const sum = durations.reduce((a, b) => a + b, 0);
     return {
@@ -129,9 +173,54 @@ export class LambdaMetrics {
         max: durations.at(-1) ?? 0,
       },
       maxConcurrentExecutions: peakOverlap(samples),
-      cost: estimateCost(samples, this.prices),
+      cost: estimateCost(
+        billed(samples, periods),
+        this.prices,
+        periods.map((p) => spanIn(p, q)),
+      ),
     };
   }
+}
+
+/** The part of a provisioned period inside the query's period. */
+function spanIn(p: ProvisionedPeriod, q: MetricsQuery): ProvisionedSpan {
+  const from = Math.max(p.from, q.startTime);
+  const to = Math.min(p.to ?? q.endTime, q.endTime);
+  return {
+    environments: p.environments,
+    memorySizeMb: p.memorySizeMb,
+    architecture: p.architecture,
+    seconds: Math.max(0, to - from) / 1000,
+  };
+}
+
+/**
+ * Marks the invocations AWS would bill at the provisioned rate: while N environments are
+ * provisioned, up to N executions of the function running at once are served by them.
+ */
+export function billed(
+  samples: InvocationSample[],
+  periods: Array<Pick<ProvisionedPeriod, 'functionName' | 'from' | 'to' | 'environments'>>,
+): Array<InvocationSample & { provisioned: boolean }> {
+  if (periods.length === 0) return samples.map((s) => ({ ...s, provisioned: false }));
+  const out: Array<InvocationSample & { provisioned: boolean }> = [];
+  const byFunction = new Map<string, InvocationSample[]>();
+  for (const s of samples) byFunction.set(s.functionName, [...(byFunction.get(s.functionName) ?? []), s]);
+  for (const [name, list] of byFunction) {
+    const mine = periods.filter((p) => p.functionName === name);
+    const running: number[] = []; // end times of executions on provisioned environments
+    for (const s of [...list].sort((a, b) => a.startedAt - b.startedAt)) {
+      const n =
+        mine.find((p) => p.from <= s.startedAt && (p.to === undefined || s.startedAt < p.to))?.environments ??
+        0;
+      for (let i = running.length - 1; i >= 0; i--)
+        if ((running[i] as number) <= s.startedAt) running.splice(i, 1);
+      const provisioned = running.length < n;
+      if (provisioned) running.push(s.endedAt);
+      out.push({ ...s, provisioned });
+    }
+  }
+  return out;
 }
 
 /** Nearest-rank percentile of sorted values (0 when empty). */

@@ -8,6 +8,10 @@
 export interface ArchitecturePrices {
   /** Per GB-second of billed duration (memory in GB × billed seconds). */
   perGbSecond: number;
+  /** Per GB-second of provisioned concurrency kept (configured memory × environments × seconds). */
+  provisionedPerGbSecond: number;
+  /** Per GB-second of billed duration of invocations served by provisioned environments. */
+  provisionedDurationPerGbSecond: number;
 }
 
 /** The price table. */
@@ -26,8 +30,16 @@ export const LAMBDA_PRICES: LambdaPriceTable = {
   currency: 'USD',
   perRequest: 0.2 / 1_000_000,
   architectures: {
-    x86_64: { perGbSecond: 0.0000166667 },
-    arm64: { perGbSecond: 0.0000133334 },
+    x86_64: {
+      perGbSecond: 0.0000166667,
+      provisionedPerGbSecond: 0.0000041667,
+      provisionedDurationPerGbSecond: 0.0000097222,
+    },
+    arm64: {
+      perGbSecond: 0.0000133334,
+      provisionedPerGbSecond: 0.0000033334,
+      provisionedDurationPerGbSecond: 0.0000077778,
+    },
   },
 };
 
@@ -36,15 +48,30 @@ export interface BilledInvocation {
   memorySizeMb: number;
   billedDurationMs: number;
   architecture: 'x86_64' | 'arm64';
+  /** Served by a provisioned environment: its duration is billed at the provisioned rate. */
+  provisioned?: boolean;
+}
+
+/** Provisioned concurrency kept for a while: environments × configured memory × seconds. */
+export interface ProvisionedSpan {
+  environments: number;
+  memorySizeMb: number;
+  architecture: 'x86_64' | 'arm64';
+  seconds: number;
 }
 
 /** An estimated bill. */
 export interface CostEstimate {
   currency: 'USD';
   requests: number;
+  /** GB-seconds of billed duration (on-demand and provisioned environments). */
   gbSeconds: number;
   requestCost: number;
+  /** Duration cost (each invocation at its rate). */
   computeCost: number;
+  /** GB-seconds of provisioned concurrency kept in the period. */
+  provisionedGbSeconds: number;
+  provisionedCost: number;
   total: number;
 }
 
@@ -53,10 +80,11 @@ export function gbSeconds(i: Pick<BilledInvocation, 'memorySizeMb' | 'billedDura
   return (i.memorySizeMb / 1024) * (i.billedDurationMs / 1000);
 }
 
-/** The estimated AWS bill of a set of invocations under a price table. */
+/** The estimated AWS bill of a set of invocations (and provisioned concurrency kept) under a price table. */
 export function estimateCost(
   invocations: Iterable<BilledInvocation>,
   prices: LambdaPriceTable = LAMBDA_PRICES,
+  provisioned: Iterable<ProvisionedSpan> = [],
 ): CostEstimate {
   let requests = 0;
   let totalGbSeconds = 0;
@@ -65,7 +93,15 @@ export function estimateCost(
     requests++;
     const g = gbSeconds(i);
     totalGbSeconds += g;
-    computeCost += g * prices.architectures[i.architecture].perGbSecond;
+    const p = prices.architectures[i.architecture];
+    computeCost += g * (i.provisioned ? p.provisionedDurationPerGbSecond : p.perGbSecond);
+  }
+  let provisionedGbSeconds = 0;
+  let provisionedCost = 0;
+  for (const span of provisioned) {
+    const g = span.environments * (span.memorySizeMb / 1024) * span.seconds;
+    provisionedGbSeconds += g;
+    provisionedCost += g * prices.architectures[span.architecture].provisionedPerGbSecond;
   }
   const requestCost = requests * prices.perRequest;
   return {
@@ -74,7 +110,9 @@ export function estimateCost(
     gbSeconds: totalGbSeconds,
     requestCost,
     computeCost,
-    total: requestCost + computeCost,
+    provisionedGbSeconds,
+    provisionedCost,
+    total: requestCost + computeCost + provisionedCost,
   };
 }
 

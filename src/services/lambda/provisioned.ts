@@ -33,11 +33,14 @@ export class ProvisionedConcurrency {
     private readonly log: Logger,
     /** How often the pool is checked and topped up. */
     private readonly intervalMs = 1000,
+    /** Told each time a function's N is set (the bill counts provisioned GB-seconds). */
+    private readonly onSet?: (functionName: string, n: number) => Promise<void> | void,
   ) {}
 
   /** Sets N for a function (0 removes it) and provisions right away. */
   async set(functionName: string, n: number): Promise<void> {
     const before = this.targets.get(functionName)?.n ?? 0;
+    if (n !== before || n > 0) await this.onSet?.(functionName, n);
     if (n === before) return this.reconcile();
     if (n > 0) this.targets.set(functionName, { n });
     else this.targets.delete(functionName);
