@@ -2,7 +2,7 @@
  * Shared by the cli-*.test.ts files: runs the real CLI (`node bin/selfless.js`, built into dist/)
  * as a child process and collects its exit code, stdout and stderr.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,11 +25,18 @@ if (!existsSync(path.join(REPO, 'dist/cli/main.js'))) {
 /** Runs `selfless <args>`; stdin is empty unless `input` is given. */
 export function runCli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeoutMs?: number } = {},
+  opts: {
+    cwd?: string;
+    env?: Record<string, string | undefined>;
+    /** false: start from PATH and HOME only, not the test runner's whole environment. */
+    inheritEnv?: boolean;
+    input?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = {
-      ...process.env,
+      ...(opts.inheritEnv === false ? { PATH: process.env.PATH, HOME: process.env.HOME } : process.env),
       NO_COLOR: '1',
       FORCE_COLOR: undefined,
       ...opts.env,
@@ -71,3 +78,53 @@ export function firstLine(text: string): string {
 
 /** A line of a JavaScript stack trace (`    at fn (file:///x.js:1:2)`), not a config message's `at 'path'`. */
 export const STACK_LINE = /^\s+at (?:.+ \()?(?:file:|node:|\/)[^\n]*:\d+:\d+\)?$/m;
+
+/** A `selfless server` child process. */
+export interface ServerProcess {
+  proc: ChildProcess;
+  url: string;
+  /** Everything it wrote on stderr so far. */
+  stderr: () => string;
+}
+
+/** Starts `selfless server --port 0 --data-dir DIR` (PATH, HOME and `env` only); resolves once it listens. */
+export function startServerProcess(
+  dataDir: string,
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, [BIN, 'server', '--port', '0', '--data-dir', dataDir], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start: ${err}`));
+    }, timeoutMs);
+    proc.stderr?.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[1]!, stderr: () => err });
+      }
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${code}): ${err}`));
+    });
+  });
+}
+
+/** Stops a server process (SIGKILL plays a crash) and waits for it to exit. */
+export async function stopServerProcess(
+  s: ServerProcess | undefined,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
+  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return;
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill(signal);
+  await exited;
+}

@@ -4,55 +4,33 @@
  * clear error when no server answers; incremental deploys keeping warm environments; and a
  * deployment the platform refuses changing nothing.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { tempDir } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import { type CliRun, runCli } from './cli-support.js';
+import { startTestPlatform, tempDir } from './platform-helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 let platform: Platform;
-let data: ReturnType<typeof tempDir>;
+let stopPlatform: (() => Promise<void>) | undefined;
 let work: ReturnType<typeof tempDir>;
 let svc: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI in the service copy; never throws. */
-async function cli(args: string[], endpoint = platform.url): Promise<Run> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [path.join(ROOT, 'bin/selfless.js'), ...args],
-      {
-        cwd: svc,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          SELFLESS_ENDPOINT: endpoint,
-          NO_COLOR: '1',
-          SELFLESS_NO_STDIN: '1',
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+/** Runs the CLI in the service copy with a minimal environment; never throws. */
+const cli = (args: string[], endpoint = platform.url): Promise<CliRun> =>
+  runCli(args, {
+    cwd: svc,
+    inheritEnv: false,
+    env: { SELFLESS_ENDPOINT: endpoint, SELFLESS_NO_STDIN: '1' },
+    timeoutMs: 60_000,
+  });
 
 const yml = () => path.join(svc, 'serverless.yml');
 const editYml = (fn: (s: string) => string) => writeFileSync(yml(), fn(readFileSync(yml(), 'utf8')));
 
 beforeAll(async () => {
-  data = tempDir();
   work = tempDir();
   svc = path.join(work.dir, 'hello');
   cpSync(path.join(ROOT, 'examples/hello'), svc, { recursive: true });
@@ -66,16 +44,13 @@ beforeAll(async () => {
     (s) =>
       `${s.trimEnd()}\n  pid:\n    handler: pid.handler\n    runtime: nodejs20.x\n  other:\n    handler: pid.handler\n    runtime: nodejs20.x\n    environment:\n      FLAVOUR: vanilla\n  boom:\n    handler: boom.handler\n    runtime: nodejs20.x\n`,
   );
-  platform = await startPlatform({
-    port: 0,
-    dataDir: data.dir,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-  });
+  const started = await startTestPlatform();
+  platform = started.platform;
+  stopPlatform = started.stop;
 }, 60_000);
 
 afterAll(async () => {
-  await platform?.stop();
-  data?.cleanup();
+  await stopPlatform?.();
   work?.cleanup();
 });
 

@@ -5,12 +5,20 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { deploy, fnSpec, json, serviceSpec, tempDir, upload, zipFiles } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import {
+  deploy,
+  fnSpec,
+  json,
+  serviceSpec,
+  startTestPlatform,
+  upload,
+  zipFiles,
+} from './platform-helpers.js';
 
 let platform: Platform;
 let lambda: LambdaClient;
-let cleanup: () => void;
+let stopPlatform: (() => Promise<void>) | undefined;
 
 const slow = (tag: string) =>
   zipFiles({
@@ -24,13 +32,9 @@ const run = async (payload: object) => {
 };
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  platform = await startPlatform({
-    port: 0,
-    dataDir: t.dir,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-  });
+  const started = await startTestPlatform();
+  platform = started.platform;
+  stopPlatform = started.stop;
   lambda = new LambdaClient({
     endpoint: platform.url,
     region: 'us-east-1',
@@ -40,8 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   lambda?.destroy();
-  await platform?.stop();
-  cleanup?.();
+  await stopPlatform?.();
 });
 
 describe('deploying over running functions', () => {

@@ -27,12 +27,20 @@ import {
   UpdateAliasCommand,
 } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { deploy, fnSpec, json, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import {
+  deploy,
+  fnSpec,
+  json,
+  serviceSpec,
+  startTestPlatform,
+  tempDir,
+  zipFiles,
+} from './platform-helpers.js';
 
 let platform: Platform;
 let lambda: LambdaClient;
-let cleanup: () => void;
+let stopPlatform: (() => Promise<void>) | undefined;
 const decode = (p: Uint8Array | undefined) => JSON.parse(Buffer.from(p ?? []).toString());
 
 /** The error an SDK call rejects with (fails the test when it resolves). */
@@ -55,14 +63,9 @@ const echo = (tag: string) =>
   });
 
 beforeAll(async () => {
-  const t = tempDir();
-  cleanup = t.cleanup;
-  platform = await startPlatform({
-    port: 0,
-    dataDir: t.dir,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-    limits: { idleMs: 60_000 },
-  });
+  const started = await startTestPlatform({ limits: { idleMs: 60_000 } });
+  platform = started.platform;
+  stopPlatform = started.stop;
   lambda = new LambdaClient({
     endpoint: platform.url,
     region: 'us-east-1',
@@ -99,8 +102,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   lambda?.destroy();
-  await platform?.stop();
-  cleanup?.();
+  await stopPlatform?.();
 });
 
 describe('Invoke', () => {

@@ -1,9 +1,11 @@
-/** Helpers shared by the platform, lambda and deploy integration tests: zips, specs, uploads. */
+/** Helpers shared by the platform, lambda and deploy integration tests: zips, specs, uploads, a platform. */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import yazl from 'yazl';
+import type { Platform, PlatformOptions } from '../../src/platform/platform.js';
+import type { Logger } from '../../src/platform/service.js';
 import type { DeploymentSpec, FunctionSpec } from '../../src/platform/spec.js';
 
 /** Builds a zip in memory from file name → content (mode 0755 for names in `executable`). */
@@ -93,3 +95,29 @@ export function tempDir(prefix = 'selfless-test-'): { dir: string; cleanup: () =
 // biome-ignore lint/suspicious/noExplicitAny: assertions dig freely into response bodies.
 export const json = (r: Response | Promise<Response>): Promise<any> =>
   Promise.resolve(r).then((x) => x.json());
+
+/** A logger that drops everything (platforms started by tests). */
+export const QUIET: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** Starts an in-process platform on a free port in a fresh data dir; `stop` also removes the dir. */
+export async function startTestPlatform(
+  opts: Omit<PlatformOptions, 'port' | 'dataDir'> = {},
+): Promise<{ platform: Platform; dataDir: string; stop: () => Promise<void> }> {
+  const t = tempDir();
+  try {
+    // Imported on use: unit specs import this file for tempDir and need none of the services.
+    const { startPlatform } = await import('../../src/platform/platform.js');
+    const platform = await startPlatform({ log: QUIET, ...opts, port: 0, dataDir: t.dir });
+    return {
+      platform,
+      dataDir: t.dir,
+      stop: async () => {
+        await platform.stop();
+        t.cleanup();
+      },
+    };
+  } catch (e) {
+    t.cleanup();
+    throw e;
+  }
+}

@@ -3,57 +3,18 @@
  * again on the same data dir: deployments, versions and logs persist; accepted Event invocations
  * are retried on function errors and survive a kill mid-flight (redelivered after their lease).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ServerProcess, startServerProcess, stopServerProcess } from './cli-support.js';
 import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const LIMITS = JSON.stringify({ asyncRetryDelaysMs: [300, 600], asyncLeaseMarginMs: 500 });
 
-interface Server {
-  proc: ChildProcess;
-  url: string;
-  stderr: () => string;
-}
-
-/** Starts `selfless server --port 0` and resolves with its URL once it listens. */
-function startServer(dataDir: string): Promise<Server> {
-  const proc = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/selfless.js'), 'server', '--port', '0', '--data-dir', dataDir],
-    {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SELFLESS_LIMITS: LIMITS },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
-    proc.stderr?.on('data', (c: Buffer) => {
-      err += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[1], stderr: () => err });
-      }
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${code}): ${err}`));
-    });
-  });
-}
-
-async function stopServer(s: Server | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return;
-  const exited = new Promise((r) => s.proc.once('exit', r));
-  s.proc.kill(signal);
-  await exited;
-}
+const startServer = (dataDir: string) => startServerProcess(dataDir, { SELFLESS_LIMITS: LIMITS });
+const stopServer = stopServerProcess;
 
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
@@ -77,7 +38,7 @@ const client = (url: string) =>
 
 let data: ReturnType<typeof tempDir>;
 let marks: string;
-let server: Server | undefined;
+let server: ServerProcess | undefined;
 
 beforeAll(async () => {
   data = tempDir();

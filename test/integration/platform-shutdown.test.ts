@@ -7,8 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
+import { deploy, fnSpec, serviceSpec, startTestPlatform, tempDir, zipFiles } from './platform-helpers.js';
 
 let data: ReturnType<typeof tempDir>;
 const rejections: unknown[] = [];
@@ -35,11 +34,7 @@ async function until(what: string, fn: () => boolean, ms = 20_000): Promise<void
 describe('platform stop with an invocation in flight', () => {
   it('stops without an unhandled rejection while the function keeps logging', async () => {
     const marker = path.join(data.dir, 'started');
-    const platform: Platform = await startPlatform({
-      port: 0,
-      dataDir: path.join(data.dir, 'store'),
-      log: { info() {}, warn() {}, error() {}, debug() {} },
-    });
+    const { platform, stop } = await startTestPlatform();
     const zip = await zipFiles({
       // Logs continuously and never answers, so the invocation is still running at stop.
       'handler.js': `const fs = require('node:fs');
@@ -64,7 +59,7 @@ exports.handler = async () => {
     await until('the handler to start', () => existsSync(marker));
     await new Promise((res) => setTimeout(res, 50));
 
-    await platform.stop();
+    await stop();
     // The client sees its connection closed, not a hang.
     expect(await inFlight).toBeInstanceOf(Error);
     // Give late stdout chunks and any scheduled flush the chance to run after the store closed.
