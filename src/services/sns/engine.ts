@@ -7,7 +7,8 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { arn as buildArn } from '../../platform/aws-account.js';
-import type { Clock, TimerHandle } from '../../platform/clock.js';
+import type { Clock } from '../../platform/clock.js';
+import { backoffMs, QueueWorker } from '../../platform/queue-worker.js';
 import type { Logger } from '../../platform/service.js';
 import type { DurableQueue, Store, Table } from '../../platform/store/port.js';
 import type { MessageAttributeValue } from '../sqs/types.js';
@@ -123,11 +124,7 @@ export class SnsEngine {
   private readonly subTable: Table<SubscriptionRecord>;
   private readonly deliveries: DurableQueue<DeliveryItem>;
   private secret = '';
-  private timer?: TimerHandle;
-  private timerAt = Number.POSITIVE_INFINITY;
-  private pumping = false;
-  private again = false;
-  private stopped = false;
+  private readonly worker: QueueWorker<DeliveryItem>;
   private lastSeq = 0;
 
   constructor(
@@ -141,6 +138,14 @@ export class SnsEngine {
     this.topicTable = store.table(TOPICS);
     this.subTable = store.table(SUBSCRIPTIONS);
     this.deliveries = store.queue('sns.deliveries');
+    this.worker = new QueueWorker({
+      queue: this.deliveries,
+      clock,
+      concurrency: 25,
+      leaseMs: LEASE_MS,
+      handle: (c) => this.work(c.id, c.item, c.attempts),
+      onError: (e) => this.log?.error(`SNS delivery worker: ${(e as Error).message}`),
+    });
   }
 
   /** Loads state from the Store and resumes pending deliveries. */
@@ -156,14 +161,12 @@ export class SnsEngine {
     const m = await meta.get('signing');
     this.secret = m?.secret ?? randomBytes(32).toString('hex');
     if (!m) await meta.put('signing', { secret: this.secret });
-    this.stopped = false;
-    void this.pump();
+    this.worker.start();
   }
 
   /** Stops the delivery worker (pending deliveries stay in the Store). */
   stop(): void {
-    this.stopped = true;
-    this.timer?.cancel();
+    this.worker.stop();
   }
 
   private links(): LinkBase {
@@ -864,38 +867,7 @@ export class SnsEngine {
 
   /** Runs the delivery worker now (new work arrived). */
   private kick(): void {
-    if (this.pumping) this.again = true;
-    else void this.pump();
-  }
-
-  private schedule(at: number): void {
-    if (this.stopped || at >= this.timerAt) return;
-    this.timer?.cancel();
-    this.timerAt = at;
-    this.timer = this.clock.setTimer(() => {
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.kick();
-    }, at - this.clock.now());
-  }
-
-  /** Delivers due items from the durable queue; retries with back-off; redrives or drops when exhausted. */
-  async pump(): Promise<void> {
-    if (this.pumping || this.stopped) return;
-    this.pumping = true;
-    try {
-      do {
-        this.again = false;
-        const items = await this.deliveries.claim(this.clock.now(), LEASE_MS, 25);
-        await Promise.all(items.map((it) => this.work(it.id, it.item, it.attempts)));
-        if (items.length > 0) this.again = true;
-      } while (this.again && !this.stopped);
-      const next = await this.deliveries.nextAvailableAt();
-      if (next !== undefined) this.schedule(Math.max(next, this.clock.now() + 1));
-    } catch (e) {
-      this.log?.error(`SNS delivery worker: ${(e as Error).message}`);
-    } finally {
-      this.pumping = false;
-    }
+    this.worker.kick();
   }
 
   private async work(id: string, item: DeliveryItem, attempts: number): Promise<void> {
@@ -912,7 +884,7 @@ export class SnsEngine {
       const max = MAX_ATTEMPTS[sub.protocol] ?? 4;
       if (attempts + 1 < max) {
         // 1 s, 2 s, 4 s ... capped at 20 minutes.
-        const delay = Math.min(1000 * 2 ** attempts, 20 * 60 * 1000);
+        const delay = backoffMs(attempts, 20 * 60 * 1000);
         await this.deliveries.retry(id, this.clock.now() + delay);
         return;
       }
