@@ -36,6 +36,11 @@ export interface PlatformOptions {
   environments?: EnvironmentFactory;
   /** Replaces the registry's plugins (tests). */
   plugins?: ServicePlugin[];
+  /**
+   * Pre-start one runtime process per family (node, python) right away, so even the first cold
+   * start after boot is served from the pool. On for `server` and `dev`; tests leave it off.
+   */
+  warmPool?: boolean;
 }
 
 export interface Platform {
@@ -67,7 +72,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const region = opts.region ?? DEFAULT_REGION;
   const limits = resolveLimits(opts.limits);
   const log = opts.log ?? stderrLogger();
-  const environments = opts.environments ?? (await defaultEnvironments());
+  const environments = opts.environments ?? (await defaultEnvironments(opts.warmPool ?? false));
 
   checkDataDir(dataDir);
   const releaseLock = lockDataDir(dataDir);
@@ -213,14 +218,17 @@ function isAlive(pid: number): boolean {
 }
 
 /** The runtime layer's EnvironmentManager: real processes, on the platform's clock and log sink. */
-async function defaultEnvironments(): Promise<EnvironmentFactory> {
+async function defaultEnvironments(warmPool: boolean): Promise<EnvironmentFactory> {
   const { ProcessEnvironmentManager } = await import('../services/lambda/runtime/manager.js');
-  return (d) =>
-    new ProcessEnvironmentManager({
+  return (d) => {
+    const manager = new ProcessEnvironmentManager({
       endpointUrl: d.endpoint(),
       clock: d.clock,
       logSink: d.logs,
       concurrencyLimit: d.limits.concurrency,
       idleTimeoutMs: d.limits.idleMs,
     });
+    if (warmPool) manager.warmPool();
+    return manager;
+  };
 }

@@ -126,14 +126,18 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   o.io.notice(`Deploying ${config.service} to stage ${config.provider.stage} (${config.provider.region})`);
   let platform: Platform;
   try {
-    platform = await startPlatform({ port: o.port, dataDir, limits: limitsFromEnv(), log: o.log }).catch(
-      (e) => {
-        // A dev session should not fail because a long-running server holds the default port.
-        if ((e as SelflessError).code === 'PORT_UNAVAILABLE' && o.port !== 0)
-          return startPlatform({ port: 0, dataDir, limits: limitsFromEnv(), log: o.log });
-        throw e;
-      },
-    );
+    platform = await startPlatform({
+      port: o.port,
+      dataDir,
+      limits: limitsFromEnv(),
+      log: o.log,
+      warmPool: true,
+    }).catch((e) => {
+      // A dev session should not fail because a long-running server holds the default port.
+      if ((e as SelflessError).code === 'PORT_UNAVAILABLE' && o.port !== 0)
+        return startPlatform({ port: 0, dataDir, limits: limitsFromEnv(), log: o.log, warmPool: true });
+      throw e;
+    });
   } catch (e) {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
     throw e;

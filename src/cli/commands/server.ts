@@ -57,6 +57,7 @@ export function register(program: Command, io: CliIo): void {
       dataDir: o.dataDir ?? '.selfless',
       limits: limitsFromEnv(),
       log: stderrLogger(io.verbose),
+      warmPool: true,
     });
     io.notice(`Selfless platform listening on ${platform.url} (data: ${platform.dataDir})`);
     io.aside(`export AWS_ENDPOINT_URL=${platform.url} SELFLESS_ENDPOINT=${platform.url}`);
