@@ -161,6 +161,40 @@ describe('QueueWorker', () => {
     expect(handled).toEqual(['job']);
     expect(await queue.size()).toBe(1);
   });
+
+  it('settles once every due item is handled, leaving back-offs for later', async () => {
+    const { queue, clock } = open();
+    const handled: string[] = [];
+    const w = worker(
+      queue,
+      clock,
+      async (it) => {
+        await settle();
+        handled.push(it.item);
+        if (it.item === 'flaky') await queue.retry(it.id, clock.now() + 1000);
+        else await queue.ack(it.id);
+      },
+      { concurrency: 2 },
+    );
+    w.start();
+    // Enqueued without a kick: settled() itself has the worker claim them.
+    for (const x of ['a', 'b', 'flaky', 'c']) await queue.enqueue(x, { availableAt: clock.now() });
+    await w.settled();
+    expect(handled.sort()).toEqual(['a', 'b', 'c', 'flaky']);
+    expect(w.running).toBe(0);
+    expect(await queue.size()).toBe(1);
+    expect(await queue.nextAvailableAt()).toBe(clock.now() + 1000);
+  });
+
+  it('settles at once when stopped, whatever is left in the queue', async () => {
+    const { queue, clock } = open();
+    const w = worker(queue, clock, async (it) => {
+      await queue.ack(it.id);
+    });
+    await queue.enqueue('job', { availableAt: clock.now() });
+    await w.settled();
+    expect(await queue.size()).toBe(1);
+  });
 });
 
 describe('backoffMs', () => {

@@ -75,6 +75,22 @@ export class QueueWorker<T> {
     while (this.inFlight > 0 || this.pumping) await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
+  /**
+   * Resolves once no handler runs and nothing in the queue is due now: everything accepted so far
+   * was handled, or waits for a later retry (tests, `settled()` facades). A stopped worker resolves
+   * at once, as it will handle nothing more.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.idle();
+      if (this.stopped) return;
+      const next = await this.o.queue.nextAvailableAt();
+      if (next === undefined || next > this.o.clock.now()) return;
+      // Due items with no round to claim them (say, enqueued without a kick): claim them now.
+      this.kick();
+    }
+  }
+
   private async pump(): Promise<void> {
     this.pumping = true;
     try {

@@ -5,8 +5,9 @@
  * dropped (with a log line) once it is older than its maximum age or out of attempts.
  */
 import { createHash } from 'node:crypto';
-import type { Clock, TimerHandle } from '../../platform/clock.js';
+import type { Clock } from '../../platform/clock.js';
 import { SelflessError } from '../../platform/errors.js';
+import { backoffMs, QueueWorker } from '../../platform/queue-worker.js';
 import type { Logger, PlatformContext } from '../../platform/service.js';
 import type { DurableQueue } from '../../platform/store/port.js';
 import type { LambdaFacade } from '../lambda/facade.js';
@@ -78,75 +79,52 @@ export async function deliverOnce(ctx: Pick<PlatformContext, 'service'>, d: Deli
   throw new SelflessError('UNSUPPORTED_TARGET', `Targets of type ${service} are not supported: ${d.arn}`);
 }
 
+/** Deliveries handled at the same time, and how long a claim hides one (an attempt in flight). */
+const CONCURRENCY = 16;
+const LEASE_MS = 60_000;
+/** Retries back off exponentially from 1 s up to 5 min, as EventBridge spaces them. */
+const MAX_BACKOFF_MS = 300_000;
+
 /** A durable queue of deliveries plus the worker that drains it. */
 export class DeliveryWorker {
-  private timer?: TimerHandle;
-  private timerAt = Number.POSITIVE_INFINITY;
-  private draining = false;
-  private again = false;
-  private stopped = false;
-  private idle: Array<() => void> = [];
+  private readonly worker: QueueWorker<Delivery>;
 
   constructor(
     private readonly queue: DurableQueue<Delivery>,
     private readonly ctx: Pick<PlatformContext, 'service'>,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
-
-  /** Starts draining what a previous run left in the queue. */
-  start(): void {
-    this.kick();
+  ) {
+    this.worker = new QueueWorker({
+      queue,
+      clock,
+      concurrency: CONCURRENCY,
+      leaseMs: LEASE_MS,
+      handle: (c) => this.attempt(c.id, c.item, c.attempts),
+      // The item comes back after its lease.
+      onError: (e) => this.log.error(`delivery worker: ${(e as Error).message}`),
+    });
   }
 
+  /** Starts draining, including what a previous run left in the queue. */
+  start(): void {
+    this.worker.start();
+  }
+
+  /** Stops claiming; attempts in flight finish, undelivered events stay queued for the next start. */
   stop(): void {
-    this.stopped = true;
-    this.timer?.cancel();
+    this.worker.stop();
   }
 
   /** Queues deliveries durably (an `id` makes the enqueue idempotent) and wakes the worker. */
   async enqueue(items: Array<{ delivery: Delivery; id?: string }>): Promise<void> {
     for (const { delivery, id } of items) await this.queue.enqueue(delivery, { id, availableAt: 0 });
-    if (items.length) this.kick();
+    if (items.length) this.worker.kick();
   }
 
-  /** Resolves once the queue has nothing available now (tests, benchmarks). */
-  async settled(): Promise<void> {
-    const next = await this.queue.nextAvailableAt();
-    if (!this.draining && (next === undefined || next > this.clock.now())) return;
-    await new Promise<void>((r) => this.idle.push(r));
-  }
-
-  private kick(): void {
-    if (this.stopped) return;
-    if (this.draining) {
-      this.again = true;
-      return;
-    }
-    setImmediate(() => void this.drain());
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining || this.stopped) return;
-    this.draining = true;
-    try {
-      do {
-        this.again = false;
-        for (;;) {
-          const now = this.clock.now();
-          const batch = await this.queue.claim(now, 60_000, 16);
-          if (batch.length === 0) break;
-          await Promise.all(batch.map((item) => this.attempt(item.id, item.item, item.attempts)));
-        }
-      } while (this.again && !this.stopped);
-    } catch (e) {
-      this.log.error(`delivery worker: ${(e as Error).message}`);
-    } finally {
-      this.draining = false;
-    }
-    await this.arm();
-    const waiting = this.idle.splice(0);
-    for (const w of waiting) w();
+  /** Resolves once no attempt runs and the queue has nothing available now (tests, benchmarks). */
+  settled(): Promise<void> {
+    return this.worker.settled();
   }
 
   private async attempt(id: string, d: Delivery, attempts: number): Promise<void> {
@@ -165,29 +143,11 @@ export class DeliveryWorker {
         await this.queue.ack(id);
         return;
       }
-      // Exponential backoff from 1 s up to 5 min, as EventBridge spaces its retries.
-      const delay = Math.min(300_000, 1000 * 2 ** Math.min(attempts, 9));
+      const delay = backoffMs(attempts, MAX_BACKOFF_MS);
       this.log.debug(
         `delivery from ${d.origin} to ${d.arn} failed (${(e as Error).message}); retrying in ${delay} ms`,
       );
       await this.queue.retry(id, this.clock.now() + delay);
     }
-  }
-
-  private async arm(): Promise<void> {
-    if (this.stopped) return;
-    const next = await this.queue.nextAvailableAt();
-    if (next === undefined) return;
-    if (this.timer && this.timerAt <= next) return;
-    this.timer?.cancel();
-    this.timerAt = next;
-    this.timer = this.clock.setTimer(
-      () => {
-        this.timer = undefined;
-        this.timerAt = Number.POSITIVE_INFINITY;
-        this.kick();
-      },
-      Math.max(0, next - this.clock.now()),
-    );
   }
 }
