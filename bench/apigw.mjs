@@ -8,22 +8,17 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { arg, fromDist, quiet, sleep } from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..');
-if (!existsSync(join(root, 'dist/platform/platform.js'))) {
-  console.error('bench: dist/ is missing; run `npm run build` first');
-  process.exit(1);
-}
-const { startPlatform } = await import(join(root, 'dist/platform/platform.js'));
-const { deployLocal } = await import(join(root, 'dist/cli/commands/dev.js'));
-const { loadService } = await import(join(root, 'dist/config/index.js'));
+const { startPlatform } = await fromDist('platform/platform.js');
+const { deployLocal } = await fromDist('cli/commands/dev.js');
+const { loadService } = await fromDist('config/index.js');
 
-const argv = process.argv.slice(2);
-const SECONDS = argv.includes('--seconds') ? Number(argv[argv.indexOf('--seconds') + 1]) : 5;
-const LONG = argv.includes('--long');
+const SECONDS = arg('seconds', 5);
+const LONG = process.argv.includes('--long');
 const OFFLINE_DIR = process.env.SLS_OFFLINE_DIR ?? '/tmp/sls-offline';
 const serviceSrc = join(here, 'apigw-service');
 const children = new Set();
@@ -73,7 +68,7 @@ async function waitFor200(url, ms) {
     } catch {
       // not yet
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return false;
 }
@@ -103,8 +98,8 @@ try {
 
   // Selfless: platform in this process, the service deployed as `selfless dev` does.
   process.env.SELFLESS_API_PORT_BASE = '0';
-  const quiet = { info() {}, warn() {}, error: (m) => console.error(m), debug() {} };
-  platform = await startPlatform({ port: 0, dataDir: join(tmp, 'data'), log: quiet });
+  const log = { ...quiet, error: (m) => console.error(m) };
+  platform = await startPlatform({ port: 0, dataDir: join(tmp, 'data'), log });
   const loaded = await loadService({ cwd: serviceSrc });
   const result = await deployLocal(platform, loaded, join(tmp, 'pkg'));
   const gwUrl = `${platform.service('apigateway').endpoints(result.service, result.stage).restUrl}/hello`;

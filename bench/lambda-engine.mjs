@@ -5,34 +5,22 @@
 //
 //   node bench/lambda-engine.mjs [--warm N] [--cold N]
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { arg, fromDist, pct, sleep } from './lib/common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '..');
-const managerJs = join(root, 'dist/services/lambda/runtime/manager.js');
-if (!existsSync(managerJs)) {
-  console.error('bench: dist/ is missing; run `npm run build` first');
-  process.exit(1);
-}
-const { ProcessEnvironmentManager } = await import(managerJs);
+const { ProcessEnvironmentManager } = await fromDist('services/lambda/runtime/manager.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const WARM = arg('warm', 2000);
 const COLD = arg('cold', 15);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-  return { p50: q(0.5), p99: q(0.99), n: s.length };
+  return { p50: pct(samples, 50), p99: pct(samples, 99), n: samples.length };
 }
 
 let seq = 0;

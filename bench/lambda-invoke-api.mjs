@@ -7,44 +7,17 @@
  * The platform pre-starts its runtime pool as `selfless server` does.
  * Usage: node bench/lambda-invoke-api.mjs [--warm N] [--cold N]
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import yazl from 'yazl';
+import { arg, benchSpec, deploy, fromDist, pct, putArtifact, quiet, sleep, zip } from './lib/common.mjs';
 
-const dist = new URL('../dist/', import.meta.url);
-if (!existsSync(new URL('platform/platform.js', dist))) {
-  console.error('bench: dist/ is missing; run `npm run build` first');
-  process.exit(1);
-}
-const { startPlatform } = await import(new URL('platform/platform.js', dist));
+const { startPlatform } = await fromDist('platform/platform.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const WARM = arg('warm', 2000);
 const COLD = arg('cold', 10);
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const sha = (b) => createHash('sha256').update(b).digest('hex');
-
-async function zip(files) {
-  const z = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files))
-    z.addBuffer(Buffer.from(content), name, { mtime: new Date(2026, 0, 1) });
-  z.end();
-  const chunks = [];
-  for await (const c of z.outputStream) chunks.push(c);
-  return Buffer.concat(chunks);
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const payload = JSON.stringify({ name: 'bench' });
@@ -102,7 +75,7 @@ try {
     'handler.py':
       'import json\n\ndef hello(event, context):\n    return {"statusCode": 200, "body": json.dumps({"message": "Hello, " + event["name"] + "!"})}\n',
   });
-  await fetch(`${platform.url}/_selfless/artifacts/${sha(code)}`, { method: 'PUT', body: code });
+  const codeSha256 = await putArtifact(platform.url, code);
   const fn = (key, runtime) => ({
     key,
     name: `bench-dev-${key}`,
@@ -113,7 +86,7 @@ try {
     environment: {},
     architecture: 'x86_64',
     logGroup: `/aws/lambda/bench-dev-${key}`,
-    codeSha256: sha(code),
+    codeSha256,
     codeSize: code.length,
     layers: [],
     events: [],
@@ -121,20 +94,7 @@ try {
   const functions = [fn('node', 'nodejs20.x'), fn('python', 'python3.12')];
   for (let i = 0; i < COLD; i++)
     functions.push(fn(`nodecold${i}`, 'nodejs20.x'), fn(`pycold${i}`, 'python3.12'));
-  const d = await fetch(`${platform.url}/_selfless/deployments`, {
-    method: 'POST',
-    body: JSON.stringify({
-      service: 'bench',
-      stage: 'dev',
-      region: 'us-east-1',
-      functions,
-      resources: [],
-      outputs: {},
-      conditions: {},
-      sections: { provider: { versionFunctions: false } },
-    }),
-  });
-  if (!d.ok) throw new Error(`deploy failed: ${await d.text()}`);
+  await deploy(platform.url, benchSpec(functions, { sections: { provider: { versionFunctions: false } } }));
   const invokeUrl = (name) => `${platform.url}/2015-03-31/functions/bench-dev-${name}/invocations`;
 
   rows.push([

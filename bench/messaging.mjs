@@ -18,42 +18,25 @@ import { performance } from 'node:perf_hooks';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import yazl from 'yazl';
+import {
+  arg,
+  benchSpec,
+  deploy,
+  fromDist,
+  pct,
+  putArtifact,
+  quiet,
+  sha256,
+  sleep,
+  zip,
+} from './lib/common.mjs';
 
-const dist = new URL('../dist/', import.meta.url);
-if (!existsSync(new URL('platform/platform.js', dist))) {
-  console.error('bench: dist/ is missing; run `npm run build` first');
-  process.exit(1);
-}
-const { startPlatform } = await import(new URL('platform/platform.js', dist));
+const { startPlatform } = await fromDist('platform/platform.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const MESSAGES = arg('messages', 5000);
 const EVENTS = arg('events', 200);
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const now = () => performance.timeOrigin + performance.now();
 const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function zip(files) {
-  const z = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files))
-    z.addBuffer(Buffer.from(content), name, { mtime: new Date(2026, 0, 1) });
-  z.end();
-  const chunks = [];
-  for await (const c of z.outputStream) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
-const { createHash } = await import('node:crypto');
-const sha = (b) => createHash('sha256').update(b).digest('hex');
 
 const work = mkdtempSync(path.join(tmpdir(), 'selfless-bench-msg-'));
 const stamps = path.join(work, 'stamps');
@@ -86,30 +69,24 @@ exports.stamp = async (event) => {
     environment: { STAMPS: stamps },
     architecture: 'x86_64',
     logGroup: `/aws/lambda/bench-dev-${key}`,
-    codeSha256: sha(code),
+    codeSha256: sha256(code),
     codeSize: code.length,
     layers: [],
     events,
   });
-  const spec = {
-    service: 'bench',
-    stage: 'dev',
-    region: 'us-east-1',
-    functions: [
+  const spec = benchSpec(
+    [
       fn('consumer', 'index.consume', [{ sqs: { arn: { 'Fn::GetAtt': ['Stream', 'Arn'] }, batchSize: 10 } }]),
       fn('stamper', 'index.stamp', [{ sns: 'bench-topic' }]),
     ],
-    resources: [{ logicalId: 'Stream', type: 'AWS::SQS::Queue', properties: { QueueName: 'bench-stream' } }],
-    outputs: {},
-    conditions: {},
-    sections: {},
-  };
-  await fetch(`${platform.url}/_selfless/artifacts/${sha(code)}`, { method: 'PUT', body: code });
-  const d = await fetch(`${platform.url}/_selfless/deployments`, {
-    method: 'POST',
-    body: JSON.stringify(spec),
-  });
-  if (!d.ok) throw new Error(`deploy failed: ${await d.text()}`);
+    {
+      resources: [
+        { logicalId: 'Stream', type: 'AWS::SQS::Queue', properties: { QueueName: 'bench-stream' } },
+      ],
+    },
+  );
+  await putArtifact(platform.url, code);
+  await deploy(platform.url, spec);
   const QueueUrl = `${platform.url}/000000000000/bench-stream`;
 
   // --- 1. SQS → Lambda throughput ---
@@ -173,14 +150,7 @@ exports.stamp = async (event) => {
     ...spec,
     functions: spec.functions.map((f) => (f.key === 'consumer' ? { ...f, events: [] } : f)),
   };
-  const redeploy = async (s) => {
-    const r = await fetch(`${platform.url}/_selfless/deployments`, {
-      method: 'POST',
-      body: JSON.stringify(s),
-    });
-    if (!r.ok) throw new Error(`deploy failed: ${await r.text()}`);
-  };
-  await redeploy(withoutMapping);
+  await deploy(platform.url, withoutMapping);
   for (let i = 0; i < MESSAGES; i += 10)
     await sqs.send(
       new SendMessageBatchCommand({
@@ -189,7 +159,7 @@ exports.stamp = async (event) => {
       }),
     );
   const d0 = now();
-  await redeploy(spec);
+  await deploy(platform.url, spec);
   while (!(await drained())) await sleep(5);
   const drainRate = MESSAGES / ((now() - d0) / 1000);
 

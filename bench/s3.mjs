@@ -9,7 +9,6 @@
  * reports it through SQS, so reporting costs are not counted.
  * Usage: node bench/s3.mjs [--events N] [--objects N]
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,35 +22,14 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import yazl from 'yazl';
+import { arg, benchSpec, deploy, fromDist, pct, putArtifact, quiet, zip } from './lib/common.mjs';
 
-const dist = new URL('../dist/', import.meta.url);
-const { startPlatform } = await import(new URL('platform/platform.js', dist));
+const { startPlatform } = await fromDist('platform/platform.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const EVENTS = arg('events', 200);
 const OBJECTS = arg('objects', 200);
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 const now = () => performance.timeOrigin + performance.now();
 const fmt = (n, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
-
-async function zip(files) {
-  const z = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files))
-    z.addBuffer(Buffer.from(content), name, { mtime: new Date(2026, 0, 1) });
-  z.end();
-  const chunks = [];
-  for await (const c of z.outputStream) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-const sha = (b) => createHash('sha256').update(b).digest('hex');
 
 const HANDLER = `
 const { performance } = require('node:perf_hooks');
@@ -74,7 +52,7 @@ const lambda = new LambdaClient({ endpoint: platform.url, ...creds });
 try {
   const stampUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'stamps' }))).QueueUrl;
   const code = await zip({ 'handler.js': HANDLER });
-  await fetch(`${platform.url}/_selfless/artifacts/${sha(code)}`, { method: 'PUT', body: code });
+  const codeSha256 = await putArtifact(platform.url, code);
   const fn = {
     key: 'probe',
     name: 'bench-dev-probe',
@@ -85,26 +63,12 @@ try {
     environment: { STAMP_URL: stampUrl },
     architecture: 'x86_64',
     logGroup: '/aws/lambda/bench-dev-probe',
-    codeSha256: sha(code),
+    codeSha256,
     codeSize: code.length,
     layers: [],
     events: [{ s3: 'bench-in' }],
   };
-  const spec = {
-    service: 'bench',
-    stage: 'dev',
-    region: 'us-east-1',
-    functions: [fn],
-    resources: [],
-    outputs: {},
-    conditions: {},
-    sections: {},
-  };
-  const res = await fetch(`${platform.url}/_selfless/deployments`, {
-    method: 'POST',
-    body: JSON.stringify(spec),
-  });
-  if (!res.ok) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
+  await deploy(platform.url, benchSpec([fn]));
 
   /** Waits for the stamp of `tag` (messages arrive in order since calls are sequential). */
   const stamps = new Map();

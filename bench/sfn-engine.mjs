@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { createHash } from 'node:crypto';
 /**
  * Step Functions engine benchmark (run after `npm run build`):
  *  1. State transitions per second for a 100-state Pass chain: the interpreter alone (in memory, as
@@ -12,20 +11,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import yazl from 'yazl';
+import { arg, benchSpec, deploy, fromDist, putArtifact, quiet, zip } from './lib/common.mjs';
 
-const dist = new URL('../dist/', import.meta.url);
-const { startPlatform } = await import(new URL('platform/platform.js', dist));
-const { Execution } = await import(new URL('services/stepfunctions/asl/interpreter.js', dist));
-const { SystemClock } = await import(new URL('platform/clock.js', dist));
+const { startPlatform } = await fromDist('platform/platform.js');
+const { Execution } = await fromDist('services/stepfunctions/asl/interpreter.js');
+const { SystemClock } = await fromDist('platform/clock.js');
 
-const arg = (name, def) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
 const EXECUTIONS = arg('executions', 200);
 const CHAINS = arg('chains', 200);
-const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
 function passChain(n) {
   const States = {};
@@ -34,17 +27,6 @@ function passChain(n) {
   return { StartAt: 'S0', States };
 }
 
-async function zip(files) {
-  const z = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files))
-    z.addBuffer(Buffer.from(content), name, { mtime: new Date(2026, 0, 1) });
-  z.end();
-  const chunks = [];
-  for await (const c of z.outputStream) chunks.push(c);
-  return Buffer.concat(chunks);
-}
-
-const sha = (b) => createHash('sha256').update(b).digest('hex');
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 // ---- 1a. interpreter alone ----
@@ -98,12 +80,9 @@ try {
     'handler.js': 'exports.handler = async (event) => ({ ...event, step: (event.step ?? 0) + 1 });',
   });
   const names = ['a', 'b', 'c'];
-  await fetch(`${platform.url}/_selfless/artifacts/${sha(fn)}`, { method: 'PUT', body: fn });
-  const spec = {
-    service: 'bench',
-    stage: 'dev',
-    region: 'us-east-1',
-    functions: names.map((key) => ({
+  const codeSha256 = await putArtifact(platform.url, fn);
+  const spec = benchSpec(
+    names.map((key) => ({
       key,
       name: `bench-dev-${key}`,
       runtime: 'nodejs20.x',
@@ -113,21 +92,13 @@ try {
       environment: {},
       architecture: 'x86_64',
       logGroup: `/aws/lambda/bench-dev-${key}`,
-      codeSha256: sha(fn),
+      codeSha256,
       codeSize: fn.length,
       layers: [],
       events: [],
     })),
-    resources: [],
-    outputs: {},
-    conditions: {},
-    sections: {},
-  };
-  const dep = await fetch(`${platform.url}/_selfless/deployments`, {
-    method: 'POST',
-    body: JSON.stringify(spec),
-  });
-  if (!dep.ok) throw new Error(`deploy failed: ${await dep.text()}`);
+  );
+  await deploy(platform.url, spec);
   const arnOf = (k) => lambda.functionArn(`bench-dev-${k}`);
   const pipeline = {
     StartAt: 'A',
