@@ -3,7 +3,7 @@
  * as a child process and collects its exit code, stdout and stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,4 +127,26 @@ export async function stopServerProcess(
   const exited = new Promise((r) => s.proc.once('exit', r));
   s.proc.kill(signal);
   await exited;
+}
+
+/** Copies examples/<name> into `into` (a temp dir); returns the copy's path. */
+export function copyExample(name: string, into: string): string {
+  const dir = path.join(into, name);
+  cpSync(path.join(REPO, 'examples', name), dir, { recursive: true });
+  return dir;
+}
+
+/** Runs `selfless <args>` in `cwd` against the platform at `endpoint`, with PATH and HOME only and no stdin. */
+export function cliAgainst(
+  endpoint: string,
+  cwd: string,
+  args: string[],
+  timeoutMs = 60_000,
+): Promise<CliRun> {
+  return runCli(args, {
+    cwd,
+    inheritEnv: false,
+    env: { SELFLESS_ENDPOINT: endpoint, SELFLESS_NO_STDIN: '1' },
+    timeoutMs,
+  });
 }

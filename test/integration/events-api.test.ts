@@ -20,23 +20,26 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import {
+  deploy,
+  fnSpec,
+  receiveMessages,
+  serviceSpec,
+  startTestPlatform,
+  TEST_CREDENTIALS,
+  zipFiles,
+} from './platform-helpers.js';
 
 let platform: Platform;
 let eb: EventBridgeClient;
 let sqs: SQSClient;
-let cleanup: () => void;
+let stopPlatform: (() => Promise<void>) | undefined;
 let seenUrl: string;
 let directUrl: string;
-const creds = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+const creds = { region: 'us-east-1', credentials: TEST_CREDENTIALS };
 
 async function failure(
   p: Promise<unknown>,
@@ -50,19 +53,7 @@ async function failure(
 }
 
 /** Receives (and deletes) messages from a queue until `n` arrived; long polls, no sleeps. */
-async function receive(url: string, n: number): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (let i = 0; i < 20 && out.length < n; i++) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }),
-    );
-    for (const m of r.Messages ?? []) {
-      out.push(JSON.parse(m.Body ?? 'null'));
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    }
-  }
-  return out;
-}
+const receive = (url: string, n: number): Promise<unknown[]> => receiveMessages(sqs, url, n);
 
 /** A handler that forwards what it received (and its name) to the `seen` queue. */
 const RECORDER = `
@@ -74,14 +65,7 @@ exports.handler = async (event, context) => {
 };`;
 
 beforeAll(async () => {
-  const t = tempDir('selfless-events-');
-  cleanup = t.cleanup;
-  platform = await startPlatform({
-    port: 0,
-    dataDir: t.dir,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-    limits: { idleMs: 60_000 },
-  });
+  ({ platform, stop: stopPlatform } = await startTestPlatform({ limits: { idleMs: 60_000 } }));
   eb = new EventBridgeClient({ endpoint: platform.url, ...creds });
   sqs = new SQSClient({ endpoint: platform.url, ...creds });
   seenUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'seen' }))).QueueUrl!;
@@ -98,8 +82,7 @@ beforeAll(async () => {
 afterAll(async () => {
   eb?.destroy();
   sqs?.destroy();
-  await platform?.stop();
-  cleanup?.();
+  await stopPlatform?.();
 });
 
 describe('event buses', () => {

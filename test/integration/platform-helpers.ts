@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import yazl from 'yazl';
 import type { Platform, PlatformOptions } from '../../src/platform/platform.js';
 import type { Logger } from '../../src/platform/service.js';
@@ -119,5 +121,46 @@ export async function startTestPlatform(
   } catch (e) {
     t.cleanup();
     throw e;
+  }
+}
+
+/** Credentials for the AWS SDK clients tests point at a platform (it does not check them). */
+export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** Receives (and deletes) messages from a queue until `n` arrived or `rounds` long polls passed. */
+export async function receiveMessages(
+  sqs: SQSClient,
+  url: string,
+  n: number,
+  { rounds = 20, waitSeconds = 2 }: { rounds?: number; waitSeconds?: number } = {},
+): Promise<unknown[]> {
+  // Imported on use, as startTestPlatform: unit specs import this file too.
+  const { DeleteMessageCommand, ReceiveMessageCommand } = await import('@aws-sdk/client-sqs');
+  const out: unknown[] = [];
+  for (let i = 0; i < rounds && out.length < n; i++) {
+    const r = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds }),
+    );
+    for (const m of r.Messages ?? []) {
+      out.push(JSON.parse(m.Body ?? 'null'));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
+    }
+  }
+  return out;
+}
+
+/** Waits (guarded, not asserted) until a Step Functions execution leaves RUNNING; returns its description. */
+export async function executionClosed(
+  sfn: SFNClient,
+  executionArn: string | undefined,
+  timeoutMs = 20_000,
+): Promise<DescribeExecutionCommandOutput> {
+  const { DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (d.status !== 'RUNNING') return d;
+    if (Date.now() > until) throw new Error(`execution ${executionArn} did not finish`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -17,42 +17,34 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import {
-  CreateQueueCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { deploy, fnSpec, serviceSpec, tempDir, zipFiles } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import {
+  deploy,
+  fnSpec,
+  receiveMessages,
+  serviceSpec,
+  startTestPlatform,
+  TEST_CREDENTIALS,
+  zipFiles,
+} from './platform-helpers.js';
 
 let platform: Platform;
 let s3: S3Client;
 let sqs: SQSClient;
-let cleanup: () => void;
+let stopPlatform: (() => Promise<void>) | undefined;
 let seenUrl: string;
-const creds = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+const creds = { region: 'us-east-1', credentials: TEST_CREDENTIALS };
 const md5 = (s: string | Buffer) => createHash('md5').update(s).digest('hex');
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions dig freely into event records.
 type Rec = Record<string, any>;
 type Seen = { fn: string; event: { Records: Rec[] } };
 
-/** Receives (and deletes) up to `n` messages, long-polling at most `rounds` times. */
-async function receive(url: string, n: number, rounds = 20): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for (let i = 0; i < rounds && out.length < n; i++) {
-    const r = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
-    );
-    for (const m of r.Messages ?? []) {
-      out.push(JSON.parse(m.Body ?? 'null'));
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle }));
-    }
-  }
-  return out;
-}
+/** Receives (and deletes) up to `n` messages, long-polling (1 s) at most `rounds` times. */
+const receive = (url: string, n: number, rounds = 20): Promise<unknown[]> =>
+  receiveMessages(sqs, url, n, { rounds, waitSeconds: 1 });
 
 const RECORDER = `
 const { SQSClient, SendMessageCommand } = require('@aws-sdk/client-sqs');
@@ -75,14 +67,7 @@ exports.handler = async (event) => {
 };`;
 
 beforeAll(async () => {
-  const t = tempDir('selfless-s3-events-');
-  cleanup = t.cleanup;
-  platform = await startPlatform({
-    port: 0,
-    dataDir: t.dir,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-    limits: { idleMs: 60_000 },
-  });
+  ({ platform, stop: stopPlatform } = await startTestPlatform({ limits: { idleMs: 60_000 } }));
   s3 = new S3Client({ endpoint: platform.url, forcePathStyle: true, ...creds });
   sqs = new SQSClient({ endpoint: platform.url, ...creds });
   seenUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'seen' }))).QueueUrl!;
@@ -106,8 +91,7 @@ beforeAll(async () => {
 afterAll(async () => {
   s3?.destroy();
   sqs?.destroy();
-  await platform?.stop();
-  cleanup?.();
+  await stopPlatform?.();
 });
 
 describe('serverless.yml s3 events', () => {

@@ -3,46 +3,23 @@
  * its schedule): a CSV upload through @aws-sdk/client-s3 runs the Python step, whose output runs the
  * Node.js step, whose summary lands in the reports bucket; the scheduled count fires on clock time.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { tempDir } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import { type CliRun, cliAgainst, copyExample, tempDir } from './cli-support.js';
+import { startTestPlatform, TEST_CREDENTIALS } from './platform-helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const clock = new ManualClock(Date.parse('2026-01-01T10:00:00Z'));
 let platform: Platform;
 let s3: S3Client;
-let data: ReturnType<typeof tempDir>;
+let stopPlatform: (() => Promise<void>) | undefined;
 let work: ReturnType<typeof tempDir>;
 let svc: string;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [path.join(ROOT, 'bin/selfless.js'), ...args],
-      {
-        cwd: svc,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          SELFLESS_ENDPOINT: platform.url,
-          NO_COLOR: '1',
-          SELFLESS_NO_STDIN: '1',
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: string[]): Promise<CliRun> => cliAgainst(platform.url, svc, args);
 
 /** Reads an object once it exists (the pipeline runs asynchronously); polls in real time. */
 async function eventually(bucket: string, key: string): Promise<string> {
@@ -61,22 +38,17 @@ async function eventually(bucket: string, key: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  data = tempDir('selfless-uploads-data-');
-  work = tempDir('selfless-uploads-svc-');
-  svc = path.join(work.dir, 'uploads');
-  cpSync(path.join(ROOT, 'examples/uploads'), svc, { recursive: true });
-  platform = await startPlatform({
-    port: 0,
-    dataDir: data.dir,
+  work = tempDir('uploads-svc');
+  svc = copyExample('uploads', work.dir);
+  ({ platform, stop: stopPlatform } = await startTestPlatform({
     clock,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
     limits: { idleMs: 7 * 24 * 3_600_000 },
-  });
+  }));
   s3 = new S3Client({
     endpoint: platform.url,
     forcePathStyle: true,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: TEST_CREDENTIALS,
   });
   const deployed = await cli(['deploy']);
   expect(deployed.code, deployed.stderr).toBe(0);
@@ -84,8 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   s3?.destroy();
-  await platform?.stop();
-  data?.cleanup();
+  await stopPlatform?.();
   work?.cleanup();
 });
 

@@ -3,79 +3,41 @@
  * on a free port, then run through @aws-sdk/client-sfn: a good reading is validated (Python) and
  * enriched (Node.js); an impossible one fails the execution with TemperatureOutOfRange.
  */
-import { execFile } from 'node:child_process';
-import { cpSync } from 'node:fs';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import {
-  DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { tempDir } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import { type CliRun, cliAgainst, copyExample, tempDir } from './cli-support.js';
+import { executionClosed, startTestPlatform, TEST_CREDENTIALS } from './platform-helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const MACHINE = 'arn:aws:states:eu-west-1:000000000000:stateMachine:processTemperatures';
 let platform: Platform;
 let sfn: SFNClient;
-let data: ReturnType<typeof tempDir>;
+let stopPlatform: (() => Promise<void>) | undefined;
 let work: ReturnType<typeof tempDir>;
 let svc: string;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [path.join(ROOT, 'bin/selfless.js'), ...args],
-      {
-        cwd: svc,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          SELFLESS_ENDPOINT: platform.url,
-          NO_COLOR: '1',
-          SELFLESS_NO_STDIN: '1',
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (args: string[]): Promise<CliRun> => cliAgainst(platform.url, svc, args);
 
 async function run(input: unknown): Promise<DescribeExecutionCommandOutput> {
   const { executionArn } = await sfn.send(
     new StartExecutionCommand({ stateMachineArn: MACHINE, input: JSON.stringify(input) }),
   );
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (d.status !== 'RUNNING') return d;
-    if (Date.now() > until) throw new Error('execution did not finish');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return executionClosed(sfn, executionArn);
 }
 
 beforeAll(async () => {
-  data = tempDir();
-  work = tempDir();
-  svc = path.join(work.dir, 'pipeline');
-  cpSync(path.join(ROOT, 'examples/pipeline'), svc, { recursive: true });
-  platform = await startPlatform({
-    port: 0,
-    dataDir: data.dir,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
-  });
+  work = tempDir('pipeline-svc');
+  svc = copyExample('pipeline', work.dir);
+  ({ platform, stop: stopPlatform } = await startTestPlatform());
   sfn = new SFNClient({
     endpoint: platform.url,
     region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: TEST_CREDENTIALS,
   });
   const r = await cli(['deploy']);
   expect(r.code, r.stderr).toBe(0);
@@ -83,8 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sfn?.destroy();
-  await platform?.stop();
-  data?.cleanup();
+  await stopPlatform?.();
   work?.cleanup();
 });
 

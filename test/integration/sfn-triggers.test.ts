@@ -5,10 +5,8 @@
  * `selfless invoke stepf` (the execution JSON on stdout, a failure on stderr with exit code 1), and
  * `schedule` events (rate, cron with input, disabled) that fire on the clock and stop when dropped.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -18,53 +16,25 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/platform/clock.js';
-import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { tempDir } from './platform-helpers.js';
+import type { Platform } from '../../src/platform/platform.js';
+import { type CliRun, cliAgainst, copyExample, tempDir } from './cli-support.js';
+import { executionClosed, startTestPlatform, TEST_CREDENTIALS } from './platform-helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const START = Date.parse('2026-03-02T09:30:00Z');
 const clock = new ManualClock(START);
 let platform: Platform;
 let sfn: SFNClient;
-let data: ReturnType<typeof tempDir>;
+let stopPlatform: (() => Promise<void>) | undefined;
 let work: ReturnType<typeof tempDir>;
 let pipeline: string;
 let ticker: string;
 let temperaturesUrl: string;
 
-async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [path.join(ROOT, 'bin/selfless.js'), ...args],
-      {
-        cwd,
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          SELFLESS_ENDPOINT: platform.url,
-          NO_COLOR: '1',
-          SELFLESS_NO_STDIN: '1',
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (cwd: string, args: string[]): Promise<CliRun> => cliAgainst(platform.url, cwd, args);
 
 /** Waits (guarded, not asserted) until an execution leaves RUNNING. */
-async function closed(executionArn: string): Promise<DescribeExecutionCommandOutput> {
-  const until = Date.now() + 20_000;
-  for (;;) {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (d.status !== 'RUNNING') return d;
-    if (Date.now() > until) throw new Error(`execution ${executionArn} did not finish`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const closed = (executionArn: string): Promise<DescribeExecutionCommandOutput> =>
+  executionClosed(sfn, executionArn);
 
 // biome-ignore lint/suspicious/noExplicitAny: assertions dig freely into response bodies.
 async function post(body: string): Promise<{ status: number; requestId: string | null; json: any }> {
@@ -101,25 +71,20 @@ stepFunctions:
 `;
 
 beforeAll(async () => {
-  data = tempDir();
-  work = tempDir();
-  pipeline = path.join(work.dir, 'pipeline');
-  cpSync(path.join(ROOT, 'examples/pipeline'), pipeline, { recursive: true });
+  work = tempDir('sfn-triggers-svc');
+  pipeline = copyExample('pipeline', work.dir);
   ticker = path.join(work.dir, 'ticker');
   mkdirSync(ticker);
   writeFileSync(path.join(ticker, 'serverless.yml'), TICKER_YML);
-  platform = await startPlatform({
-    port: 0,
-    dataDir: data.dir,
+  ({ platform, stop: stopPlatform } = await startTestPlatform({
     clock,
-    log: { info() {}, warn() {}, error() {}, debug() {} },
     // Hours of manual-clock time pass in the schedule tests; environments must not idle out.
     limits: { idleMs: 7 * 24 * 3_600_000 },
-  });
+  }));
   sfn = new SFNClient({
     endpoint: platform.url,
     region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: TEST_CREDENTIALS,
   });
   const r = await cli(pipeline, ['deploy']);
   expect(r.code, r.stderr).toBe(0);
@@ -130,8 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   sfn?.destroy();
-  await platform?.stop();
-  data?.cleanup();
+  await stopPlatform?.();
   work?.cleanup();
 });
 
