@@ -48,7 +48,6 @@ describe.concurrent('print', { timeout: 90_000 }, () => {
       nestedVariable: 'dev',
       keyName: 'defaultStage',
       embedded: 'prefix-dev-suffix',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the escaped variable, printed verbatim.
       escaped: '${not:a-variable}',
       chain: 'dev',
     });
@@ -175,7 +174,6 @@ describe.concurrent('print: bad input', { timeout: 90_000 }, () => {
     try {
       writeFileSync(
         path.join(t.dir, 'serverless.yml'),
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: serverless.yml variables.
         'service: cyclic\nprovider:\n  name: aws\ncustom:\n  a: ${self:custom.b}\n  b: ${self:custom.a}\n  f: ${file(./missing.yml)}\n',
       );
       const run = await runCli(['print'], { cwd: t.dir });

@@ -619,7 +619,6 @@ describe('POST object (browser form uploads)', () => {
     const r1 = await fetch(`${platform.url}/data`, {
       method: 'POST',
       body: form({
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: S3 substitutes ${filename} in the key field.
         key: 'forms/${filename}',
         'Content-Type': 'text/x-form',
         'x-amz-meta-origin': 'browser',

@@ -68,7 +68,6 @@ describe('planning state machines from a deployment', () => {
                     Resource: 'arn:aws:states:::sqs:sendMessage',
                     Parameters: {
                       QueueUrl: { Ref: 'Queue' },
-                      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub syntax, not a template literal
                       MessageBody: { 'Fn::Sub': 'from ${AWS::Region} via ${Queue.Arn}' },
                       Region: '#{AWS::Region}',
                     },
