@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT_ID, arn } from '../../platform/aws-account.js';
 import { SelflessError } from '../../platform/errors.js';
+import { fitName } from '../../platform/resources/names.js';
 import type {
   DeployContext,
   PlatformContext,
@@ -18,7 +19,7 @@ import { type ScheduleRecord, Scheduler } from '../schedules/scheduler.js';
 import { EventsApi } from './api.js';
 import { type Delivery, DeliveryWorker } from './delivery.js';
 import { type BusRecord, EventsEngine, eventTime, type RuleRecord, type TargetRecord } from './engine.js';
-import { fitName, planEventWiring } from './wiring.js';
+import { planEventWiring } from './wiring.js';
 
 /** What other services and tests reach through `ctx.service('events')`. */
 export interface EventsFacade {

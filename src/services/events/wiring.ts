@@ -1,10 +1,5 @@
-/**
- * serverless.yml `schedule` and `eventBridge` events, parsed and validated into the rules, targets
- * and Scheduler schedules they compile to (names as the Serverless Framework gives them). Pure:
- * the plugin applies the plan. Every error names the function and event it comes from.
- */
-import { createHash } from 'node:crypto';
 import { SelflessError } from '../../platform/errors.js';
+import { fitName } from '../../platform/resources/names.js';
 import type { DeploymentSpec, FunctionSpec } from '../../platform/spec.js';
 import { isValidTimezone, parseScheduleExpression } from '../schedules/expression.js';
 import type { TargetRecord } from './engine.js';
@@ -51,13 +46,6 @@ const SCHEDULE_HINT =
   'Use rate(1 minute), rate(5 minutes), rate(2 hours) or AWS cron with 6 fields and "?" in day-of-month or day-of-week, e.g. cron(0 12 * * ? *).';
 const PATTERN_HINT =
   'Every leaf of an EventBridge pattern is a list, e.g. {source: [my.app], detail: {amount: [{numeric: [">", 0]}]}}.';
-
-/** Long names are shortened the way the Serverless Framework does: a prefix plus a hash. */
-export function fitName(name: string, max = 64): string {
-  if (name.length <= max) return name;
-  const hash = createHash('md5').update(name).digest('hex');
-  return `${name.slice(0, max - hash.length - 1)}-${hash}`;
-}
 
 /** The Input text for a configured `input` (objects become JSON; JSON strings stay as written). */
 function inputText(input: unknown): string | undefined {

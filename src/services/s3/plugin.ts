@@ -7,6 +7,7 @@
 import { requestIds } from '../../aws/rest-xml.js';
 import { arn } from '../../platform/aws-account.js';
 import { SelflessError } from '../../platform/errors.js';
+import { generatedName } from '../../platform/resources/names.js';
 import type {
   DeployContext,
   PlatformContext,
@@ -159,11 +160,7 @@ export function s3Plugin(): ServicePlugin {
           const name =
             typeof props.BucketName === 'string' && props.BucketName
               ? props.BucketName
-              : (previous?.ref ??
-                `${ctx.service}-${ctx.stage}-${logicalId}`
-                  .toLowerCase()
-                  .replace(/[^a-z0-9.-]/g, '-')
-                  .slice(0, 50) + `-${Math.random().toString(36).slice(2, 10)}`);
+              : (previous?.ref ?? generatedName(ctx, logicalId, 63, { lowercase: true }));
           const where = `resources.Resources.${logicalId}`;
           try {
             await engine.createBucket(name, { owner: `${ctx.service}:${ctx.stage}` });

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { SelflessError } from '../../platform/errors.js';
+import { cfnString, cfnTags, physicalName } from '../../platform/resources/names.js';
 import type { DeployContext, ResourceType } from '../../platform/service.js';
-import { generatedName } from '../sqs/resources.js';
 import type { SnsEngine } from './engine.js';
 
 const TOPIC_ATTRIBUTE_PROPS = [
@@ -16,18 +16,6 @@ const TOPIC_ATTRIBUTE_PROPS = [
   'ContentBasedDeduplication',
   'FifoThroughputScope',
 ];
-
-function str(v: unknown): string {
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-}
-
-function tags(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(v))
-    for (const t of v as Array<{ Key?: unknown; Value?: unknown }>)
-      out[String(t.Key)] = String(t.Value ?? '');
-  return out;
-}
 
 function failed(logicalId: string, type: string, e: unknown): SelflessError {
   return new SelflessError('RESOURCE_FAILED', `${logicalId} (${type}): ${(e as Error).message}`, {
@@ -54,7 +42,7 @@ const SUB_ATTRIBUTE_PROPS = [
 
 function subscriptionAttributes(props: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of SUB_ATTRIBUTE_PROPS) if (props[k] !== undefined) out[k] = str(props[k]);
+  for (const k of SUB_ATTRIBUTE_PROPS) if (props[k] !== undefined) out[k] = cfnString(props[k]);
   return out;
 }
 
@@ -65,19 +53,17 @@ export function snsResourceTypes(engineOf: () => SnsEngine): Record<string, Reso
       async apply(ctx, logicalId, props, previous) {
         const engine = engineOf();
         const fifo = props.FifoTopic === true || props.FifoTopic === 'true';
-        const name =
-          typeof props.TopicName === 'string' && props.TopicName !== ''
-            ? props.TopicName
-            : generatedName(ctx, logicalId, 256, fifo ? '.fifo' : '');
+        const name = physicalName(ctx, logicalId, props.TopicName, 256, { suffix: fifo ? '.fifo' : '' });
         const attributes: Record<string, string> = {};
-        for (const k of TOPIC_ATTRIBUTE_PROPS) if (props[k] !== undefined) attributes[k] = str(props[k]);
+        for (const k of TOPIC_ATTRIBUTE_PROPS)
+          if (props[k] !== undefined) attributes[k] = cfnString(props[k]);
         if (fifo) attributes.FifoTopic = 'true';
         try {
           const arn = engine.topicArnOf(name);
           if (engine.findTopic(arn)) {
             const { FifoTopic: _f, ...settable } = attributes;
-            await engine.updateTopic(arn, settable, tags(props.Tags));
-          } else await engine.createTopic(name, attributes, tags(props.Tags));
+            await engine.updateTopic(arn, settable, cfnTags(props.Tags));
+          } else await engine.createTopic(name, attributes, cfnTags(props.Tags));
           const before = previous?.attributes.TopicArn;
           if (before && before !== arn) await engine.deleteTopic(before);
           // Inline subscriptions: make the topic's set match the template's.
@@ -89,17 +75,29 @@ export function snsResourceTypes(engineOf: () => SnsEngine): Record<string, Reso
           for (const s of have)
             if (
               !wanted.some(
-                (w) => str(w.Protocol) === s.protocol && str(w.Endpoint) === s.endpoint && s.topicArn === arn,
+                (w) =>
+                  cfnString(w.Protocol) === s.protocol &&
+                  cfnString(w.Endpoint) === s.endpoint &&
+                  s.topicArn === arn,
               )
             )
               await engine.unsubscribe(s.arn);
           for (const w of wanted)
             if (
               !have.some(
-                (s) => s.protocol === str(w.Protocol) && s.endpoint === str(w.Endpoint) && s.topicArn === arn,
+                (s) =>
+                  s.protocol === cfnString(w.Protocol) &&
+                  s.endpoint === cfnString(w.Endpoint) &&
+                  s.topicArn === arn,
               )
             )
-              await engine.subscribe(arn, str(w.Protocol), str(w.Endpoint), {}, { owner, returnArn: true });
+              await engine.subscribe(
+                arn,
+                cfnString(w.Protocol),
+                cfnString(w.Endpoint),
+                {},
+                { owner, returnArn: true },
+              );
           return { ref: arn, attributes: { TopicArn: arn, TopicName: name } };
         } catch (e) {
           throw failed(logicalId, 'AWS::SNS::Topic', e);
@@ -114,9 +112,9 @@ export function snsResourceTypes(engineOf: () => SnsEngine): Record<string, Reso
     'AWS::SNS::Subscription': {
       async apply(ctx, logicalId, props, previous) {
         const engine = engineOf();
-        const topicArn = str(props.TopicArn ?? '');
-        const protocol = str(props.Protocol ?? '');
-        const endpoint = str(props.Endpoint ?? '');
+        const topicArn = cfnString(props.TopicArn ?? '');
+        const protocol = cfnString(props.Protocol ?? '');
+        const endpoint = cfnString(props.Endpoint ?? '');
         const attributes = subscriptionAttributes(props);
         try {
           const prev = previous ? engine.findSubscription(previous.ref) : undefined;
@@ -152,7 +150,7 @@ export function snsResourceTypes(engineOf: () => SnsEngine): Record<string, Reso
       async apply(_ctx, logicalId, props) {
         const engine = engineOf();
         const topics = Array.isArray(props.Topics) ? (props.Topics as unknown[]).map(String) : [];
-        const policy = props.PolicyDocument === undefined ? undefined : str(props.PolicyDocument);
+        const policy = props.PolicyDocument === undefined ? undefined : cfnString(props.PolicyDocument);
         try {
           for (const t of topics)
             if (engine.findTopic(t) && policy) await engine.setTopicAttribute(t, 'Policy', policy);

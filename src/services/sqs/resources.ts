@@ -4,7 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { SelflessError } from '../../platform/errors.js';
-import type { DeployContext, ResourceAttributes, ResourceType } from '../../platform/service.js';
+import { cfnString, cfnTags, physicalName } from '../../platform/resources/names.js';
+import type { ResourceAttributes, ResourceType } from '../../platform/service.js';
 import { SqsEngine } from './engine.js';
 
 const ATTRIBUTE_PROPS = [
@@ -31,29 +32,6 @@ const DEFAULTS: Record<string, string> = {
   VisibilityTimeout: '30',
 };
 
-/** A stable physical name for a resource without an explicit one, as CloudFormation makes them. */
-export function generatedName(ctx: DeployContext, logicalId: string, max: number, suffix = ''): string {
-  const hash = createHash('sha256').update(`${ctx.service}:${ctx.stage}:${logicalId}`).digest('hex');
-  const rand = BigInt(`0x${hash.slice(0, 16)}`)
-    .toString(36)
-    .toUpperCase()
-    .slice(0, 12);
-  const base = `${ctx.service}-${ctx.stage}-${logicalId}`.slice(0, max - rand.length - 1 - suffix.length);
-  return `${base}-${rand}${suffix}`;
-}
-
-function str(v: unknown): string {
-  return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-}
-
-function tags(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(v))
-    for (const t of v as Array<{ Key?: unknown; Value?: unknown }>)
-      out[String(t.Key)] = String(t.Value ?? '');
-  return out;
-}
-
 /** The AWS::SQS::Queue and AWS::SQS::QueuePolicy resource types over an engine. */
 export function sqsResourceTypes(
   engineOf: () => SqsEngine,
@@ -68,12 +46,9 @@ export function sqsResourceTypes(
       async apply(ctx, logicalId, props, previous) {
         const engine = engineOf();
         const fifo = props.FifoQueue === true || props.FifoQueue === 'true';
-        const name =
-          typeof props.QueueName === 'string' && props.QueueName !== ''
-            ? props.QueueName
-            : generatedName(ctx, logicalId, 80, fifo ? '.fifo' : '');
+        const name = physicalName(ctx, logicalId, props.QueueName, 80, { suffix: fifo ? '.fifo' : '' });
         const attributes: Record<string, string> = {};
-        for (const k of ATTRIBUTE_PROPS) if (props[k] !== undefined) attributes[k] = str(props[k]);
+        for (const k of ATTRIBUTE_PROPS) if (props[k] !== undefined) attributes[k] = cfnString(props[k]);
         if (fifo) attributes.FifoQueue = 'true';
         const where = `resources.Resources.${logicalId}`;
         try {
@@ -89,12 +64,12 @@ export function sqsResourceTypes(
             if (settable.RedrivePolicy === undefined && current.RedrivePolicy !== undefined)
               reset.RedrivePolicy = '';
             await engine.setAttributes(name, { ...reset, ...settable });
-            await engine.tag(name, tags(props.Tags));
+            await engine.tag(name, cfnTags(props.Tags));
           } else {
             if (existing && before !== name) {
               if (existing.fifo !== fifo || Object.keys(attributes).length > 0)
                 await engine.setAttributes(name, withoutFifo(attributes));
-            } else await engine.createQueue(name, attributes, tags(props.Tags));
+            } else await engine.createQueue(name, attributes, cfnTags(props.Tags));
             if (before && before !== name && engine.find(before)) await engine.deleteQueue(before);
           }
         } catch (e) {
@@ -120,7 +95,7 @@ export function sqsResourceTypes(
       async apply(_ctx, logicalId, props) {
         const engine = engineOf();
         const queues = Array.isArray(props.Queues) ? (props.Queues as unknown[]).map(String) : [];
-        const policy = props.PolicyDocument === undefined ? undefined : str(props.PolicyDocument);
+        const policy = props.PolicyDocument === undefined ? undefined : cfnString(props.PolicyDocument);
         for (const q of queues)
           if (engine.find(q) && policy) await engine.setAttributes(q, { Policy: policy });
         return {

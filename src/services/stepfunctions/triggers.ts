@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { ACCOUNT_ID } from '../../platform/aws-account.js';
 import { SelflessError } from '../../platform/errors.js';
+import { fitName } from '../../platform/resources/names.js';
 import { type TargetInput, targetPayload, validateTargetInput } from '../events/transform.js';
-import { fitName } from '../events/wiring.js';
 import { isValidTimezone, parseScheduleExpression } from '../schedules/expression.js';
 import type { PlannedMachine } from './deploy.js';
 
