@@ -559,14 +559,7 @@ export class SqsEngine {
           outcomes.push({ Id: e.Id, ok: true, result: undefined as unknown as SendMessageResult });
         }
       } catch (err) {
-        const se = err as { code?: string; message: string };
-        outcomes.push({
-          Id: e.Id,
-          ok: false,
-          SenderFault: true,
-          Code: se.code ?? 'InternalError',
-          Message: se.message,
-        });
+        outcomes.push(batchFailure(e.Id, err));
       }
     }
     const results = await this.flushMany(q, fresh);
@@ -750,14 +743,7 @@ export class SqsEngine {
         if (m && !(q.record.fifo && m.receipt !== h.receipt) && !gone.includes(m)) gone.push(m);
         out.push({ Id: e.Id, ok: true, result: undefined });
       } catch (err) {
-        const se = err as { code?: string; message: string };
-        out.push({
-          Id: e.Id,
-          ok: false,
-          SenderFault: true,
-          Code: se.code ?? 'InternalError',
-          Message: se.message,
-        });
+        out.push(batchFailure(e.Id, err));
       }
     }
     if (gone.length > 0) {
@@ -799,14 +785,7 @@ export class SqsEngine {
         await this.changeMessageVisibility(ref, e.ReceiptHandle, e.VisibilityTimeout);
         out.push({ Id: e.Id, ok: true, result: undefined });
       } catch (err) {
-        const se = err as { code?: string; message: string };
-        out.push({
-          Id: e.Id,
-          ok: false,
-          SenderFault: true,
-          Code: se.code ?? 'InternalError',
-          Message: se.message,
-        });
+        out.push(batchFailure(e.Id, err));
       }
     }
     return out;
@@ -1023,4 +1002,10 @@ export function receiptMessageId(handle: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A failed entry of a batch call, with the entry's own error code and message. */
+function batchFailure<T>(id: string, err: unknown): BatchOutcome<T> {
+  const se = err as { code?: string; message: string };
+  return { Id: id, ok: false, SenderFault: true, Code: se.code ?? 'InternalError', Message: se.message };
 }
