@@ -747,16 +747,7 @@ export class Execution {
       retryCount,
       retryCounts,
     });
-    this.checkResultSize(env, result);
-    if (env.lang === 'JSONata') {
-      const scope = this.jsonataScope(env, { result });
-      const output =
-        state.Output === undefined ? result : await evaluateJsonataValue(state.Output, scope, 'Output');
-      const assigned = await this.jsonataAssign(state.Assign, scope);
-      return { output, next: state.Next, assigned };
-    }
-    const assigned = this.jsonPathAssign(state.Assign, env, result);
-    return { output: this.jsonPathOutput(env, result, true), next: state.Next, assigned };
+    return this.afterResult(env, result);
   }
 
   /** Calls the Task resource with history events, timeout and heartbeat. */
@@ -971,7 +962,7 @@ export class Execution {
     return { states: block.States, vars: { ...parent.vars }, thread: { prev }, signal, topLevel: false };
   }
 
-  /** The shared tail of Parallel and Map: result size, Output/Assign or ResultSelector/ResultPath/OutputPath. */
+  /** The shared tail of Task, Parallel and Map: result size, Output/Assign or ResultSelector/ResultPath/OutputPath. */
   private async afterResult(env: StateEnv, result: Json): Promise<Exit> {
     const { state } = env;
     this.checkResultSize(env, result);
