@@ -174,6 +174,33 @@ export class PlatformClient {
     };
   }
 
+  /** Calls one action of the Step Functions API (JSON 1.0) on the platform. */
+  async stepFunctions(action: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const res = await this.request('POST', '/', JSON.stringify(body), {
+      'Content-Type': 'application/x-amz-json-1.0',
+      'X-Amz-Target': `AWSStepFunctions.${action}`,
+    });
+    const text = await res.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      throw new SelflessError(
+        'PLATFORM_BAD_RESPONSE',
+        `${this.endpoint} answered ${action} with non-JSON (${res.status}).`,
+      );
+    }
+    if (!res.ok) {
+      const type = String(parsed.__type ?? `HTTP_${res.status}`)
+        .split('#')
+        .pop() as string;
+      throw new SelflessError(type, String(parsed.message ?? parsed.Message ?? text), {
+        hint: type === 'StateMachineDoesNotExist' ? 'Deploy the service first (selfless deploy).' : undefined,
+      });
+    }
+    return parsed;
+  }
+
   private async json<T>(method: string, path: string, body?: string | Buffer): Promise<T> {
     const res = await this.request(method, path, body);
     const text = await res.text();

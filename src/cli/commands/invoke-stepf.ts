@@ -6,7 +6,7 @@
  * history (error, cause), and the exit code is 1.
  */
 import type { Command } from 'commander';
-import { platformEndpoint } from '../../framework/client.js';
+import { PlatformClient } from '../../framework/client.js';
 import { SelflessError } from '../../platform/errors.js';
 import { EXIT_FAILURE, usageError } from '../errors.js';
 import { addServiceOptions, mergedOptions } from '../options.js';
@@ -18,45 +18,6 @@ type Json = Record<string, unknown>;
 
 /** How often DescribeExecution is asked while the execution runs. */
 const POLL_MS = 100;
-
-/** Calls one action of the Step Functions JSON 1.0 API on the platform. */
-export async function callStepFunctions(endpoint: string, action: string, body: Json): Promise<Json> {
-  let res: Response;
-  try {
-    res = await fetch(`${endpoint}/`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-amz-json-1.0',
-        'X-Amz-Target': `AWSStepFunctions.${action}`,
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (e) {
-    throw new SelflessError('PLATFORM_UNREACHABLE', `No Selfless server answers at ${endpoint}.`, {
-      hint: 'Start one with "selfless server" (or "selfless dev"), or set SELFLESS_ENDPOINT to where it runs.',
-      cause: e,
-    });
-  }
-  const text = await res.text();
-  let parsed: Json = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Json) : {};
-  } catch {
-    throw new SelflessError(
-      'PLATFORM_BAD_RESPONSE',
-      `${endpoint} answered ${action} with non-JSON (${res.status}).`,
-    );
-  }
-  if (!res.ok) {
-    const type = String(parsed.__type ?? `HTTP_${res.status}`)
-      .split('#')
-      .pop() as string;
-    throw new SelflessError(type, String(parsed.message ?? parsed.Message ?? text), {
-      hint: type === 'StateMachineDoesNotExist' ? 'Deploy the service first (selfless deploy).' : undefined,
-    });
-  }
-  return parsed;
-}
 
 /** Epoch-second dates of an API answer as ISO strings, as the AWS SDK's Date objects print in JSON. */
 function withIsoDates(o: Json): Json {
@@ -124,20 +85,20 @@ export function register(program: Command, io: CliIo): void {
     const { machineArn } = await import('../../services/stepfunctions/model.js');
     const name = machineName(config.service, config.provider.stage, o.name, sm);
     const stateMachineArn = machineArn(config.provider.region, name);
-    const endpoint = platformEndpoint();
-    const started = await callStepFunctions(endpoint, 'StartExecution', { stateMachineArn, input });
+    const client = new PlatformClient();
+    const started = await client.stepFunctions('StartExecution', { stateMachineArn, input });
     const executionArn = String(started.executionArn);
-    let execution = await callStepFunctions(endpoint, 'DescribeExecution', { executionArn });
+    let execution = await client.stepFunctions('DescribeExecution', { executionArn });
     while (execution.status === 'RUNNING' || execution.status === 'PENDING_REDRIVE') {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      execution = await callStepFunctions(endpoint, 'DescribeExecution', { executionArn });
+      execution = await client.stepFunctions('DescribeExecution', { executionArn });
     }
     if (execution.status === 'SUCCEEDED') {
       io.result(JSON.stringify(withIsoDates(execution), null, 2));
       return;
     }
     // As the plugin does: the failure details of the closing history event are merged in.
-    const history = await callStepFunctions(endpoint, 'GetExecutionHistory', {
+    const history = await client.stepFunctions('GetExecutionHistory', {
       executionArn,
       reverseOrder: true,
       maxResults: 1,
