@@ -7,7 +7,6 @@
 // plain Lambda Runtime API client of AWS_LAMBDA_RUNTIME_API.
 import fs from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
@@ -19,57 +18,84 @@ process.argv.splice(2);
 // ---------------------------------------------------------------------------------------------
 // Transports
 
-/** Frames over fd 3: u32 header length, u32 body length, JSON header, raw body. */
+/**
+ * Frames over fd 3: u32 header length, u32 body length, JSON header, raw body.
+ *
+ * fd 3 is a blocking socket and every read and write on it is synchronous on purpose: while this
+ * process waits for its next event the whole thread is blocked, so no timer or callback of the
+ * function runs until the event arrives. That is Lambda's freeze between invocations, without the
+ * platform having to stop the process with signals (which cost two system calls and two context
+ * switches per invocation). The `next` frame says whether the freeze is complete, i.e. no worker
+ * thread or child process of the function is left running; if not, the platform stops the process
+ * group itself.
+ */
 function fastTransport() {
-  const socket = new net.Socket({ fd: 3, readable: true, writable: true });
-  let buf = Buffer.alloc(0);
-  const frames = [];
-  let waiter = null;
-  socket.on('data', (chunk) => {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-    while (buf.length >= 8) {
-      const hl = buf.readUInt32BE(0);
-      const bl = buf.readUInt32BE(4);
-      if (buf.length < 8 + hl + bl) break;
-      const header = JSON.parse(buf.toString('utf8', 8, 8 + hl));
-      const body = buf.subarray(8 + hl, 8 + hl + bl);
-      buf = buf.subarray(8 + hl + bl);
-      frames.push({ header, body });
+  const FD = 3;
+  const scratch = Buffer.allocUnsafe(64 * 1024);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  let pending = Buffer.alloc(0);
+
+  /** One read into buf at offset; the platform closing the socket ends this process. */
+  const readSome = (buf, offset) => {
+    for (;;) {
+      try {
+        const n = fs.readSync(FD, buf, offset, buf.length - offset, null);
+        if (n === 0) process.exit(0);
+        return n;
+      } catch (e) {
+        if (e.code === 'EAGAIN') Atomics.wait(nap, 0, 0, 1);
+        else if (e.code !== 'EINTR') process.exit(0);
+      }
     }
-    if (waiter && frames.length) {
-      const w = waiter;
-      waiter = null;
-      w(frames.shift());
+  };
+  const read = () => {
+    while (pending.length < 8) {
+      const n = readSome(scratch, 0);
+      pending = Buffer.concat([pending, scratch.subarray(0, n)]);
     }
-  });
-  // The platform went away: an environment never outlives it.
-  socket.on('end', () => process.exit(0));
-  socket.on('error', () => process.exit(0));
-  const read = () =>
-    frames.length
-      ? Promise.resolve(frames.shift())
-      : new Promise((resolve) => {
-          waiter = resolve;
-        });
-  const write = (header, body) =>
-    new Promise((resolve) => {
-      const head = Buffer.from(JSON.stringify(header));
-      const b = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
-      const pre = Buffer.allocUnsafe(8);
-      pre.writeUInt32BE(head.length, 0);
-      pre.writeUInt32BE(b.length, 4);
-      socket.write(Buffer.concat([pre, head, b]), resolve);
-    });
+    const hl = pending.readUInt32BE(0);
+    const total = 8 + hl + pending.readUInt32BE(4);
+    let frame;
+    if (pending.length >= total) {
+      frame = pending.subarray(0, total);
+      pending = pending.subarray(total);
+    } else {
+      // Large payloads are read straight into their own buffer, not through the scratch one.
+      frame = Buffer.allocUnsafe(total);
+      let have = pending.copy(frame, 0);
+      pending = Buffer.alloc(0);
+      while (have < total) have += readSome(frame, have);
+    }
+    return { header: JSON.parse(frame.toString('utf8', 8, 8 + hl)), body: frame.subarray(8 + hl) };
+  };
+  const write = (header, body) => {
+    const head = Buffer.from(JSON.stringify(header));
+    const b = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
+    const out = Buffer.allocUnsafe(8 + head.length + b.length);
+    out.writeUInt32BE(head.length, 0);
+    out.writeUInt32BE(b.length, 4);
+    head.copy(out, 8);
+    b.copy(out, 8 + head.length);
+    for (let off = 0; off < out.length; ) {
+      try {
+        off += fs.writeSync(FD, out, off);
+      } catch (e) {
+        if (e.code === 'EAGAIN') Atomics.wait(nap, 0, 0, 1);
+        else if (e.code !== 'EINTR') process.exit(0);
+      }
+    }
+  };
+  /** The process's own peak RSS, when nothing else of the function runs (else the platform measures). */
+  const ownPeak = () => (runsAlone() ? process.resourceUsage().maxRSS * 1024 : undefined);
   return {
     async init() {
-      const { header } = await read();
+      const { header } = read();
       if (header.t !== 'init') throw new Error(`selfless bootstrap: expected init frame, got ${header.t}`);
       specialise(header.env, header.cwd);
     },
     async next() {
-      socket.ref();
-      await write({ t: 'next' });
-      const { header, body } = await read();
+      write({ t: 'next', frozen: runsAlone() });
+      const { header, body } = read();
       return {
         id: header.id,
         deadlineMs: header.deadlineMs,
@@ -81,11 +107,44 @@ function fastTransport() {
         body,
       };
     },
-    unref: () => socket.unref(),
-    respond: (id, body) => write({ t: 'response', id }, body),
-    fail: (id, errorType, body) => write({ t: 'error', id, errorType }, body),
-    initError: (errorType, body) => write({ t: 'initError', errorType }, body),
+    unref() {},
+    respond: async (id, body) => write({ t: 'response', id, maxRss: ownPeak() }, body),
+    fail: async (id, errorType, body) => write({ t: 'error', id, errorType, maxRss: ownPeak() }, body),
+    initError: async (errorType, body) => write({ t: 'initError', errorType }, body),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What else of the function runs besides this thread (decides whether blocking is a full freeze).
+
+let liveWorkers = 0;
+
+/** Counts the function's worker threads: they would run on while the main thread waits. */
+function countWorkers() {
+  const wt = cjsRequire('node:worker_threads');
+  const Base = wt.Worker;
+  wt.Worker = class Worker extends Base {
+    constructor(...args) {
+      super(...args);
+      liveWorkers += 1;
+      this.once('exit', () => {
+        liveWorkers -= 1;
+      });
+    }
+  };
+  Module.syncBuiltinESMExports();
+}
+
+const childrenFile = `/proc/self/task/${process.pid}/children`;
+
+/** True when no worker thread or child process of the function is alive (unknown counts as no). */
+function runsAlone() {
+  if (liveWorkers > 0) return false;
+  try {
+    return fs.readFileSync(childrenFile, 'latin1') === '';
+  } catch {
+    return false;
+  }
 }
 
 /** The Lambda Runtime API 2018-06-01 over node:http with one keep-alive connection. */
@@ -547,6 +606,7 @@ function warmUp() {
 
 async function main() {
   if (FAST && !process.env._HANDLER) warmUp();
+  if (FAST) countWorkers();
   await transport.init();
   patchConsole();
   const appRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();

@@ -9,6 +9,7 @@ import importlib
 import json
 import logging
 import os
+import resource
 import socket
 import struct
 import sys
@@ -23,11 +24,19 @@ _PREFIX = struct.Struct(">II")
 
 
 class FastTransport:
-    """Frames on fd 3."""
+    """Frames on fd 3.
+
+    Reads block on purpose: while the main thread waits for its next event no code of the function
+    runs, which is Lambda's freeze between invocations without the platform stopping the process
+    with signals. The ``next`` frame says whether that freeze is complete (no other thread and no
+    child process is alive); if not, the platform stops the process group itself.
+    """
 
     def __init__(self):
         self.sock = socket.socket(fileno=3)
+        self.sock.setblocking(True)
         self.buf = bytearray()
+        self.children_file = "/proc/self/task/%d/children" % os.getpid()
 
     def _read_exact(self, n):
         while len(self.buf) < n:
@@ -48,7 +57,26 @@ class FastTransport:
 
     def _write(self, header, body=b""):
         head = json.dumps(header).encode()
-        self.sock.sendall(_PREFIX.pack(len(head), len(body)) + head + body)
+        try:
+            self.sock.sendall(_PREFIX.pack(len(head), len(body)) + head + body)
+        except OSError:
+            os._exit(0)
+
+    def _runs_alone(self):
+        """No other thread and no child process of the function is alive (unknown counts as no)."""
+        try:
+            if len(os.listdir("/proc/self/task")) != 1:
+                return False
+            with open(self.children_file, "rb") as f:
+                return f.read() == b""
+        except OSError:
+            return False
+
+    def _own_peak(self):
+        """This process's peak RSS in bytes when nothing else of the function runs."""
+        if not self._runs_alone():
+            return None
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     def init(self):
         header, _ = self._read()
@@ -57,7 +85,7 @@ class FastTransport:
         specialise(header["env"], header["cwd"])
 
     def next(self):
-        self._write({"t": "next"})
+        self._write({"t": "next", "frozen": self._runs_alone()})
         header, body = self._read()
         return {
             "id": header["id"],
@@ -71,10 +99,10 @@ class FastTransport:
         }
 
     def respond(self, request_id, body):
-        self._write({"t": "response", "id": request_id}, body)
+        self._write({"t": "response", "id": request_id, "maxRss": self._own_peak()}, body)
 
     def fail(self, request_id, error_type, body):
-        self._write({"t": "error", "id": request_id, "errorType": error_type}, body)
+        self._write({"t": "error", "id": request_id, "errorType": error_type, "maxRss": self._own_peak()}, body)
 
     def init_error(self, error_type, body):
         self._write({"t": "initError", "errorType": error_type}, body)

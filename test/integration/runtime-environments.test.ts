@@ -2,6 +2,7 @@
  * Execution environments with real node and python processes, run once over the private fast
  * channel and once over the Lambda Runtime API: the same expectations hold for both.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSelflessError } from '../../src/platform/errors.js';
@@ -35,6 +36,15 @@ function fn(runtime: string, handler: string, over: Partial<RuntimeFunction> = {
     revision: 'r1',
     ...over,
   };
+}
+
+/** Polls a condition a bounded number of times (process states change asynchronously). */
+async function eventually(check: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return check();
 }
 
 const json = (o: InvokeOutcome) => JSON.parse(o.payload.toString('utf8'));
@@ -345,6 +355,47 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
         });
         expect(r.remaining).toBeGreaterThan(0);
       });
+    });
+
+    describe('freezing between invocations', () => {
+      const procState = (pid: number) => {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+      };
+      const idle = (f: RuntimeFunction) =>
+        eventually(() => manager.environments(f.functionName)[0]?.state === 'idle');
+
+      it('node: a worker thread of the function does not run while it is idle', async () => {
+        const f = fn('nodejs20.x', 'index.backgroundWorker');
+        await invoke(f);
+        const before = json(await invoke(f)).ticks;
+        await new Promise((r) => setTimeout(r, 500));
+        const after = json(await invoke(f)).ticks;
+        expect(after - before).toBeLessThan(10);
+      });
+
+      it.each([
+        ['nodejs20.x', 'index.backgroundChild'],
+        ['python3.12', 'handler.background_child'],
+      ])('%s: child processes of the function are stopped with it while idle', async (runtime, h) => {
+        const f = fn(runtime, h);
+        const { pid, child } = json(await invoke(f));
+        expect(await idle(f)).toBe(true);
+        expect(await eventually(() => procState(pid) === 'T' && procState(child) === 'T')).toBe(true);
+        expect(json(await invoke(f)).child).toBe(child);
+      });
+
+      it.runIf(channel === 'fast')(
+        'a runtime with nothing else running freezes itself: blocked waiting for its next event, not stopped',
+        async () => {
+          const f = fn('nodejs20.x', 'index.pid');
+          const { pid } = json(await invoke(f));
+          expect(await idle(f)).toBe(true);
+          await new Promise((r) => setTimeout(r, 50));
+          expect(procState(pid)).toBe('S');
+          expect(readFileSync(`/proc/${pid}/wchan`, 'utf8')).not.toBe('do_signal_stop');
+        },
+      );
     });
 
     describe('node handler styles', () => {

@@ -200,11 +200,14 @@ describe('manager lifecycle', () => {
 
 describe('a platform that dies without shutting down', () => {
   it.each([
-    ['SIGKILL to the platform', false],
-    ['Ctrl-C (SIGINT) to its whole process group', true],
-  ])('takes its frozen environments with it: %s', async (_, wholeGroup) => {
+    ['SIGKILL to the platform', false, 'index.pid', 'S'],
+    ['Ctrl-C (SIGINT) to its whole process group', true, 'index.pid', 'S'],
+    // A child process keeps the runtime from freezing itself: the platform stops the group (T).
+    ['SIGKILL to the platform, environment stopped by signal', false, 'index.backgroundChild', 'T'],
+    ['Ctrl-C to the group, environment stopped by signal', true, 'index.backgroundChild', 'T'],
+  ])('takes its frozen environments with it: %s', async (_, wholeGroup, handler, frozenState) => {
     const driver = resolve(FIXTURES, '_drivers/platform-then-sigkill.mjs');
-    const platform = spawn(process.execPath, [driver], {
+    const platform = spawn(process.execPath, [driver, handler], {
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
@@ -212,10 +215,10 @@ describe('a platform that dies without shutting down', () => {
       platform.stdout.once('data', (d) => done(Number(String(d).trim())));
       platform.once('exit', (code) => fail(new Error(`driver exited with ${code}`)));
     });
-    // Frozen while idle: state T (stopped) in /proc.
-    expect(await eventually(() => readFileSync(`/proc/${envPid}/stat`, 'utf8').split(' ')[2] === 'T')).toBe(
-      true,
-    );
+    // Frozen while idle: blocked reading its next event (S), or stopped (T) in /proc.
+    expect(
+      await eventually(() => readFileSync(`/proc/${envPid}/stat`, 'utf8').split(' ')[2] === frozenState),
+    ).toBe(true);
     if (wholeGroup) process.kill(-(platform.pid as number), 'SIGINT');
     else platform.kill('SIGKILL');
     expect(await eventually(() => !alive(envPid))).toBe(true);

@@ -22,8 +22,13 @@ export type EndpointAnswer = 'ok' | 'bad-request-id' | 'bad-state' | 'too-large'
 
 /** What the runtime can tell the platform; implemented by Environment. */
 export interface RuntimeEndpoint {
-  /** The runtime is ready for an event (the first one ends init). */
-  runtimeNext(): EndpointAnswer;
+  /**
+   * The runtime is ready for an event (the first one ends init). selfFrozen: it blocks until the
+   * event arrives and nothing else of the function runs, so it needs no stopping.
+   */
+  runtimeNext(selfFrozen?: boolean): EndpointAnswer;
+  /** The peak memory the runtime measured of itself, as the function's only process. */
+  runtimePeakMemory?(bytes: number): void;
   runtimeResponse(requestId: string, body: Buffer): EndpointAnswer;
   /** The response was larger than the limit (the body is not kept). */
   runtimeResponseTooLarge(requestId: string): EndpointAnswer;

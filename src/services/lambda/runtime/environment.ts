@@ -129,6 +129,8 @@ export class Environment implements RuntimeEndpoint {
   private markExited!: () => void;
   private streamsClosed: Promise<void> = Promise.resolve();
   private frozen = false;
+  /** The runtime froze itself: it blocks reading its next event and nothing else of it runs. */
+  private selfFrozen = false;
 
   private constructor(
     readonly fn: RuntimeFunction,
@@ -224,7 +226,8 @@ export class Environment implements RuntimeEndpoint {
 
   // --- RuntimeEndpoint (both channels) ---------------------------------------------------------
 
-  runtimeNext(): EndpointAnswer {
+  runtimeNext(selfFrozen = false): EndpointAnswer {
+    this.selfFrozen = selfFrozen;
     if (this.state === 'starting') {
       this.initTimer?.cancel();
       this.initDurationMs = performance.now() - this.initStartedAt;
@@ -239,6 +242,12 @@ export class Environment implements RuntimeEndpoint {
     }
     if (this.state === 'idle') return 'ok';
     return 'bad-state';
+  }
+
+  runtimePeakMemory(bytes: number): void {
+    // As good as a fresh /proc sample of the tree: the runtime is the function's only process.
+    if (bytes > this.peakBytes) this.peakBytes = bytes;
+    this.lastMemorySampleAt = performance.now();
   }
 
   runtimeResponse(requestId: string, body: Buffer): EndpointAnswer {
@@ -569,6 +578,7 @@ export class Environment implements RuntimeEndpoint {
   private freeze(): void {
     const pid = this.pid;
     if (this.deps.freeze === false || pid === undefined || this.frozen || this.exitInfo) return;
+    if (this.selfFrozen) return;
     try {
       process.kill(-pid, 'SIGSTOP');
       this.frozen = true;

@@ -8,9 +8,11 @@
 
 /** Messages the runtime sends mirror the Runtime API: next, response, error, init error. */
 export type RuntimeFrame =
-  | { t: 'next' }
-  | { t: 'response'; id: string }
-  | { t: 'error'; id: string; errorType: string }
+  /** frozen: the runtime blocks until the next frame and nothing else of the function runs. */
+  | { t: 'next'; frozen?: boolean }
+  /** maxRss: the runtime's own peak RSS in bytes, sent when it is the function's only process. */
+  | { t: 'response'; id: string; maxRss?: number | null }
+  | { t: 'error'; id: string; errorType: string; maxRss?: number | null }
   | { t: 'initError'; errorType: string };
 
 /** Messages the platform sends: the function to specialise into, then invocations. */

@@ -56,13 +56,15 @@ export class PipeChannel implements Channel {
   private onFrame(h: RuntimeFrame, body: Buffer): void {
     switch (h.t) {
       case 'next':
-        this.endpoint.runtimeNext();
+        this.endpoint.runtimeNext(h.frozen === true);
         return;
       case 'response':
+        if (typeof h.maxRss === 'number') this.endpoint.runtimePeakMemory?.(h.maxRss);
         if (body.length > MAX_RESPONSE_BYTES) this.endpoint.runtimeResponseTooLarge(h.id);
         else this.endpoint.runtimeResponse(h.id, body);
         return;
       case 'error':
+        if (typeof h.maxRss === 'number') this.endpoint.runtimePeakMemory?.(h.maxRss);
         this.endpoint.runtimeError(h.id, h.errorType, body);
         return;
       case 'initError':
