@@ -107,6 +107,9 @@ describe('REST API (http events, payload 1.0)', () => {
       identity: { sourceIp: '127.0.0.1', userAgent: 'it' },
     });
     expect(r.headers.get('x-amzn-requestid')).toBe(event.requestContext.requestId);
+    // One request, one set of ids: the response headers repeat what the event carried.
+    expect(r.headers.get('x-amz-apigw-id')).toBe(event.requestContext.extendedRequestId);
+    expect(r.headers.get('x-amzn-trace-id')).toBe(event.headers['X-Amzn-Trace-Id']);
     expect(r.headers.get('x-calls')).toMatch(/^\d+$/);
   });
 

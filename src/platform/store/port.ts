@@ -57,8 +57,18 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
+export interface TableOptions {
+  /**
+   * Read on hot paths and rarely written (configuration read by every request): the adapter keeps
+   * parsed values in memory, frozen so no caller can change them, and forgets a key whenever it is
+   * written through the store (put, delete or batch). A cluster adapter must also forget keys other
+   * nodes write.
+   */
+  cached?: boolean;
+}
+
 export interface Store {
-  table<T>(name: string): Table<T>;
+  table<T>(name: string, opts?: TableOptions): Table<T>;
   queue<T>(name: string): DurableQueue<T>;
   /** Applies all writes in one transaction: all or nothing. */
   batch(writes: Write[]): Promise<void>;

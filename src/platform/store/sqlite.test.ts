@@ -23,6 +23,27 @@ describe('SqliteStore', () => {
     await again.close();
   });
 
+  it('cached tables hand out frozen values and see every write made through the store', async () => {
+    const { store } = freshStore();
+    const t = store.table<{ n: number; deep: { m: number } }>('config', { cached: true });
+    expect(await t.get('a')).toBeUndefined();
+    await store.batch([{ table: 'config', key: 'a', value: { n: 1, deep: { m: 1 } } }]);
+    const a = await t.get('a');
+    expect(a).toEqual({ n: 1, deep: { m: 1 } });
+    expect(Object.isFrozen(a) && Object.isFrozen(a?.deep)).toBe(true);
+    expect(() => {
+      (a as { n: number }).n = 2;
+    }).toThrow(TypeError);
+    await t.put('a', { n: 2, deep: { m: 2 } });
+    expect((await t.get('a'))?.n).toBe(2);
+    // The same namespace opened without the option is the same table: its writes count too.
+    await store.table('config').put('a', { n: 3, deep: { m: 3 } });
+    expect((await t.get('a'))?.n).toBe(3);
+    await store.batch([{ table: 'config', key: 'a' }]);
+    expect(await t.get('a')).toBeUndefined();
+    await store.close();
+  });
+
   it('lists by prefix in key order and paginates with after', async () => {
     const { store } = freshStore();
     const t = store.table<number>('t');

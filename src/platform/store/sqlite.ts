@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { SelflessError } from '../errors.js';
-import type { BlobStore, DurableQueue, QueueItem, Store, Table, Write } from './port.js';
+import type { BlobStore, DurableQueue, QueueItem, Store, Table, TableOptions, Write } from './port.js';
 
 /** The embedded store: one SQLite database plus a blob folder in the data dir. */
 export class SqliteStore implements Store {
@@ -52,12 +52,13 @@ export class SqliteStore implements Store {
     this.blobs = new FileBlobStore(join(dataDir, 'blobs'));
   }
 
-  table<T>(name: string): Table<T> {
+  table<T>(name: string, opts: TableOptions = {}): Table<T> {
     let t = this.tables.get(name);
     if (!t) {
       t = new SqliteTable(this.db, name);
       this.tables.set(name, t);
     }
+    if (opts.cached) t.cacheValues();
     return t as Table<T>;
   }
 
@@ -75,7 +76,12 @@ export class SqliteStore implements Store {
         else this.batchPut.run(w.table, w.key, JSON.stringify(w.value));
       }
     });
-    this.batchTx(writes);
+    try {
+      this.batchTx(writes);
+    } finally {
+      // Forgetting is always safe, also when the transaction rolled back.
+      for (const w of writes) this.tables.get(w.table)?.forget(w.key);
+    }
   }
   private batchTx: ((ws: Write[]) => void) | undefined;
   private batchPut: Database.Statement | undefined;
@@ -99,14 +105,31 @@ class SqliteTable<T> implements Table<T> {
     this.sPut = db.prepare('INSERT OR REPLACE INTO kv (ns, k, v) VALUES (?, ?, ?)');
     this.sDel = db.prepare('DELETE FROM kv WHERE ns = ? AND k = ?');
   }
+  /** Parsed values of a cached table (see TableOptions.cached); undefined = not cached. */
+  private cache: Map<string, T | undefined> | undefined;
+
+  cacheValues(): void {
+    this.cache ??= new Map();
+  }
+
+  forget(key: string): void {
+    this.cache?.delete(key);
+  }
+
   async get(key: string): Promise<T | undefined> {
+    const cache = this.cache;
+    if (cache?.has(key)) return cache.get(key);
     const row = this.sGet.get(this.ns, key) as { v: string } | undefined;
-    return row ? (JSON.parse(row.v) as T) : undefined;
+    const value = row ? (JSON.parse(row.v) as T) : undefined;
+    if (cache) cache.set(key, value === undefined ? undefined : deepFreeze(value));
+    return value;
   }
   async put(key: string, value: T): Promise<void> {
+    this.cache?.delete(key);
     this.sPut.run(this.ns, key, JSON.stringify(value));
   }
   async delete(key: string): Promise<boolean> {
+    this.cache?.delete(key);
     return this.sDel.run(this.ns, key).changes > 0;
   }
   async list(opts: { prefix?: string; after?: string; limit?: number } = {}) {
@@ -219,4 +242,13 @@ export class FileBlobStore implements BlobStore {
   async delete(key: string): Promise<void> {
     await unlink(this.path(key)).catch(() => undefined);
   }
+}
+
+/** Freezes a parsed JSON value and everything in it (cached values are shared by all readers). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -6,13 +6,13 @@
 import { ACCOUNT_ID } from '../../platform/aws-account.js';
 import {
   clfTime,
+  extendedRequestId,
   type GatewayRequest,
   headerValue,
   isTextMediaType,
   matchesMediaTypes,
-  newShortRequestId,
   queryPairs,
-  traceId,
+  requestTraceId,
 } from './request.js';
 
 /** What the route match contributes to an event. */
@@ -50,7 +50,7 @@ export function forwardedHeaders(req: GatewayRequest): Array<[string, string]> {
     if (lower === 'x-amzn-trace-id') trace = true;
     out.push([name, req.rawHeaders[i + 1]!]);
   }
-  if (!trace) out.push(['X-Amzn-Trace-Id', traceId(req.timeEpoch)]);
+  if (!trace) out.push(['X-Amzn-Trace-Id', requestTraceId(req)]);
   out.push(['X-Forwarded-For', xff ? `${xff}, ${req.sourceIp}` : req.sourceIp]);
   out.push(['X-Forwarded-Port', String(req.port)]);
   out.push(['X-Forwarded-Proto', 'http']);
@@ -127,7 +127,7 @@ export function buildEventV1(
     resourceId: route.resourceId,
     resourcePath: route.resourcePath,
     httpMethod: req.method,
-    extendedRequestId: newShortRequestId(),
+    extendedRequestId: extendedRequestId(req),
     requestTime: clfTime(req.timeEpoch),
     path: opts.kind === 'rest' ? `/${route.stage}${route.path}` : route.path,
     accountId: ACCOUNT_ID,

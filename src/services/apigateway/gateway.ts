@@ -15,7 +15,13 @@ import { buildEventV2 } from './event-v2.js';
 import type { UsagePlans } from './keys.js';
 import { buildLambdaEvent, MappingError, mapLambdaResponse } from './lambda-integration.js';
 import type { HttpApiModel, HttpRoute, RestApiModel, RestCorsPath, RestRoute, ServiceApis } from './model.js';
-import { type GatewayRequest, headerValue, newShortRequestId, traceId } from './request.js';
+import {
+  extendedRequestId,
+  type GatewayRequest,
+  headerValue,
+  newShortRequestId,
+  requestTraceId,
+} from './request.js';
 import { answers, type GatewayResponse, jsonError, mapResponseV1, mapResponseV2 } from './response.js';
 import { decodeSegments, PathTable } from './router.js';
 import { startExecutionIntegration } from './stepfunctions-integration.js';
@@ -227,12 +233,9 @@ export class ServiceGateway {
 
   private restHeaders(res: GatewayResponse, req: GatewayRequest): GatewayResponse {
     res.headers.push(['x-amzn-RequestId', req.requestId]);
-    res.headers.push(['x-amz-apigw-id', newShortRequestId()]);
+    res.headers.push(['x-amz-apigw-id', extendedRequestId(req)]);
     if (!res.headers.some(([k]) => k.toLowerCase() === 'x-amzn-trace-id'))
-      res.headers.push([
-        'X-Amzn-Trace-Id',
-        headerValue(req.rawHeaders, 'x-amzn-trace-id') ?? traceId(req.timeEpoch),
-      ]);
+      res.headers.push(['X-Amzn-Trace-Id', requestTraceId(req)]);
     return res;
   }
 

@@ -11,6 +11,8 @@ import type { GatewayRequest } from './request.js';
 import { newRequestId } from './request.js';
 import { answers, type GatewayResponse } from './response.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /** API Gateway's payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -122,22 +124,27 @@ export class ApiListener {
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        res.setHeader('Connection', 'close');
-        writeResponse(res, answers.tooLarge());
-        req.resume();
-        return;
+    // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3):
+    // most API calls are such GETs, and they skip the stream machinery.
+    const bodyless = declared === 0 && req.headers['transfer-encoding'] === undefined;
+    if (bodyless) req.resume();
+    else
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > limit) {
+          res.setHeader('Connection', 'close');
+          writeResponse(res, answers.tooLarge());
+          req.resume();
+          return;
+        }
+        chunks.push(chunk);
       }
-      chunks.push(chunk);
-    }
     const greq: GatewayRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       rawPath,
       rawQuery,
       rawHeaders: req.rawHeaders,
-      body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+      body: chunks.length === 1 ? chunks[0]! : bodyless ? EMPTY : Buffer.concat(chunks),
       sourceIp: (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
       protocol: `HTTP/${req.httpVersion}`,
       port: this.port,

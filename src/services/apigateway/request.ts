@@ -2,7 +2,8 @@
  * The gateway's view of one HTTP request, taken from node:http before any AWS shaping, plus the
  * helpers the event builders share (query parsing, header folding, CLF time).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { randomBase64, randomHex } from '../../platform/random.js';
 
 export interface GatewayRequest {
   method: string;
@@ -20,6 +21,10 @@ export interface GatewayRequest {
   port: number;
   timeEpoch: number;
   requestId: string;
+  /** Set on first use by extendedRequestId(): the event and the response headers share it. */
+  extendedRequestId?: string;
+  /** Set on first use by requestTraceId(). */
+  traceId?: string;
 }
 
 /** A request id shaped like API Gateway's (a UUID for REST). */
@@ -29,7 +34,19 @@ export function newRequestId(): string {
 
 /** An extended request id / HTTP API request id, shaped like `LV7fzho-PHcEJPw=`. */
 export function newShortRequestId(): string {
-  return randomBytes(10).toString('base64');
+  return randomBase64(10);
+}
+
+/** The request's extended id (requestContext.extendedRequestId and the x-amz-apigw-id header). */
+export function extendedRequestId(req: GatewayRequest): string {
+  req.extendedRequestId ??= newShortRequestId();
+  return req.extendedRequestId;
+}
+
+/** The request's X-Amzn-Trace-Id: the client's, else one made once for the event and the response. */
+export function requestTraceId(req: GatewayRequest): string {
+  req.traceId ??= headerValue(req.rawHeaders, 'x-amzn-trace-id') ?? traceId(req.timeEpoch);
+  return req.traceId;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -43,7 +60,7 @@ export function clfTime(epochMs: number): string {
 
 /** An X-Amzn-Trace-Id root: `Root=1-<8 hex epoch s>-<24 hex>`. */
 export function traceId(epochMs: number): string {
-  return `Root=1-${Math.floor(epochMs / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+  return `Root=1-${Math.floor(epochMs / 1000).toString(16)}-${randomHex(12)}`;
 }
 
 function decode(s: string): string {

@@ -90,9 +90,9 @@ export class LambdaEngine implements LambdaFacade {
   private readonly regions = new Map<string, string>();
 
   constructor(private readonly deps: LambdaEngineDeps) {
-    this.functions = deps.store.table(FUNCTIONS);
-    this.versions = deps.store.table(VERSIONS);
-    this.aliases = deps.store.table(ALIASES);
+    this.functions = deps.store.table(FUNCTIONS, { cached: true });
+    this.versions = deps.store.table(VERSIONS, { cached: true });
+    this.aliases = deps.store.table(ALIASES, { cached: true });
   }
 
   /** Connects the async queue (created after the engine, as it invokes through it). */

@@ -57,10 +57,10 @@ describe('LogStore', () => {
     cleanups.push(t.cleanup);
     const store = new SqliteStore(t.dir);
     const errors: unknown[] = [];
-    const logs = new LogStore(store, new ManualClock(1000), undefined, (e) => errors.push(e));
+    const logs = new LogStore(store, new ManualClock(1000), undefined, (e) => errors.push(e), 20);
     await store.close();
     logs.write('g', 's', [{ timestamp: 1, message: 'lost' }]);
-    // The background flush runs once the batching window (20 ms) has passed.
+    // The background flush runs once the batching window (20 ms here) has passed.
     await new Promise((r) => setTimeout(r, 60));
     await new Promise((r) => setImmediate(r));
     expect(errors.map((e) => (e as Error).message)).toEqual(['The database connection is not open']);

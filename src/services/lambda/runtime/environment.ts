@@ -79,6 +79,8 @@ interface Running {
   completion?: Completion;
   done: (c: Completion) => void;
   tail: LogTail;
+  /** The runtime reported its own peak memory with its answer. */
+  peakReported?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -245,9 +247,10 @@ export class Environment implements RuntimeEndpoint {
   }
 
   runtimePeakMemory(bytes: number): void {
-    // As good as a fresh /proc sample of the tree: the runtime is the function's only process.
+    // As good as a /proc sample of the tree at the end of the invocation: the runtime is the
+    // function's only process and VmHWM is a high-water mark.
     if (bytes > this.peakBytes) this.peakBytes = bytes;
-    this.lastMemorySampleAt = performance.now();
+    if (this.current) this.current.peakReported = true;
   }
 
   runtimeResponse(requestId: string, body: Buffer): EndpointAnswer {
@@ -495,7 +498,9 @@ export class Environment implements RuntimeEndpoint {
     // Reading /proc costs three file reads (~5% of a warm invoke's CPU); a sample younger than
     // MEMORY_SAMPLE_REUSE_MS is reused. VmHWM is a high-water mark, so a peak between samples is
     // still caught by the next one, and the memory limit is enforced by the periodic sampler.
-    const fresh = performance.now() - this.lastMemorySampleAt < MEMORY_SAMPLE_REUSE_MS;
+    const fresh =
+      this.current?.peakReported === true ||
+      performance.now() - this.lastMemorySampleAt < MEMORY_SAMPLE_REUSE_MS;
     if (pid !== undefined && this.state !== 'dead' && !fresh) {
       this.peakBytes = Math.max(this.peakBytes, treeRssBytes(pid), peakRssBytes(pid));
       this.lastMemorySampleAt = performance.now();
