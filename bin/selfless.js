@@ -16,7 +16,7 @@ try {
   // A bundle older than the tsc output (tsc ran alone) would run stale code: use the modules then.
   const st = statSync(bundle);
   if (st.mtimeMs >= statSync(new URL('../dist/cli/main.js', import.meta.url)).mtimeMs) {
-    source = readFileSync(bundle, 'utf8');
+    source = readFileSync(bundle, 'latin1'); // ASCII only (scripts/bundle-cli.mjs)
     stamp = Math.floor(st.mtimeMs).toString(36);
   }
 } catch {
@@ -42,7 +42,9 @@ if (source === undefined) {
   });
   if (cachedData === undefined || script.cachedDataRejected) {
     // Written on exit, so the cache holds the functions this run compiled, not only the top level.
-    process.once('exit', () => {
+    process.once('exit', (code) => {
+      // A failed run (a mistyped verb, say) leaves no cache behind.
+      if (code !== 0) return;
       try {
         const tmp = `${cacheFile}.${process.pid}`;
         writeFileSync(tmp, script.createCachedData());
