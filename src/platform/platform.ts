@@ -38,9 +38,10 @@ export interface PlatformOptions {
   plugins?: ServicePlugin[];
   /**
    * Pre-start one runtime process per family (node, python) right away, so even the first cold
-   * start after boot is served from the pool. On for `server` and `dev`; tests leave it off.
+   * start after boot is served from the pool. On for `server`; `dev` names the families its
+   * service uses; tests leave it off.
    */
-  warmPool?: boolean;
+  warmPool?: boolean | WarmFamily[];
 }
 
 export interface Platform {
@@ -56,6 +57,9 @@ export interface Platform {
   service<T>(name: string): T;
   stop(): Promise<void>;
 }
+
+/** A runtime family the warm pool can pre-start. */
+export type WarmFamily = 'node' | 'python';
 
 const VERSION = '0.1.0';
 
@@ -218,7 +222,7 @@ function isAlive(pid: number): boolean {
 }
 
 /** The runtime layer's EnvironmentManager: real processes, on the platform's clock and log sink. */
-async function defaultEnvironments(warmPool: boolean): Promise<EnvironmentFactory> {
+async function defaultEnvironments(warmPool: boolean | WarmFamily[]): Promise<EnvironmentFactory> {
   const { ProcessEnvironmentManager } = await import('../services/lambda/runtime/manager.js');
   return (d) => {
     const manager = new ProcessEnvironmentManager({
@@ -228,7 +232,8 @@ async function defaultEnvironments(warmPool: boolean): Promise<EnvironmentFactor
       concurrencyLimit: d.limits.concurrency,
       idleTimeoutMs: d.limits.idleMs,
     });
-    if (warmPool) manager.warmPool();
+    if (warmPool === true) manager.warmPool();
+    else if (warmPool) manager.warmPool(warmPool);
     return manager;
   };
 }

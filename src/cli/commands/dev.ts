@@ -12,7 +12,7 @@ import type { LoadedService } from '../../config/types.js';
 import type { watchService } from '../../framework/watch.js';
 import type { DeployResult } from '../../platform/deployments.js';
 import type { SelflessError } from '../../platform/errors.js';
-import type { Platform } from '../../platform/platform.js';
+import type { Platform, WarmFamily } from '../../platform/platform.js';
 import type { Logger } from '../../platform/service.js';
 import type { ApiGatewayFacade } from '../../services/apigateway/plugin.js';
 import type { LogSink } from '../../services/lambda/runtime/types.js';
@@ -88,6 +88,17 @@ function echoFunctionLogs(platform: Platform, io: CliIo): void {
   };
 }
 
+/** The runtime families (node, python) the service's functions run on. */
+export function warmFamilies(loaded: LoadedService): WarmFamily[] {
+  const families = new Set<WarmFamily>();
+  for (const f of Object.values(loaded.config.functions)) {
+    if (f.image !== undefined) continue;
+    if (f.runtime.startsWith('nodejs')) families.add('node');
+    else if (f.runtime.startsWith('python')) families.add('python');
+  }
+  return [...families];
+}
+
 export interface DevOptions {
   serviceDir: string;
   configPath?: string;
@@ -124,6 +135,9 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
   const outputDir = path.join(dataDir, 'package');
   const { config } = loaded;
   o.io.notice(`Deploying ${config.service} to stage ${config.provider.stage} (${config.provider.region})`);
+  // Only the runtimes this service uses are pre-started: on a small machine an idle interpreter
+  // starting beside the deployment slows it down.
+  const warmPool = warmFamilies(loaded);
   let platform: Platform;
   try {
     platform = await startPlatform({
@@ -131,11 +145,11 @@ export async function startDev(o: DevOptions): Promise<DevSession> {
       dataDir,
       limits: limitsFromEnv(),
       log: o.log,
-      warmPool: true,
+      warmPool,
     }).catch((e) => {
       // A dev session should not fail because a long-running server holds the default port.
       if ((e as SelflessError).code === 'PORT_UNAVAILABLE' && o.port !== 0)
-        return startPlatform({ port: 0, dataDir, limits: limitsFromEnv(), log: o.log, warmPool: true });
+        return startPlatform({ port: 0, dataDir, limits: limitsFromEnv(), log: o.log, warmPool });
       throw e;
     });
   } catch (e) {
