@@ -5,7 +5,10 @@
 // server reaching its first 200, and serverless-offline when installed outside the project
 // (SLS_OFFLINE_DIR, default /tmp/sls-offline; see bench/apigw.mjs). Not a test.
 //
-//   node bench/dev-start.mjs [--runs 10]
+//   node bench/dev-start.mjs [--runs 10] [--before DIR]
+//
+// --before DIR: also measure the CLI of another built checkout (e.g. an earlier commit), in turns
+// with this one, so both see the same machine load.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +19,8 @@ import { arg, pct, sleep } from './lib/common.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 const RUNS = arg('runs', 10);
+const beforeAt = process.argv.indexOf('--before');
+const BEFORE = beforeAt > 0 ? process.argv[beforeAt + 1] : undefined;
 const OFFLINE_DIR = process.env.SLS_OFFLINE_DIR ?? '/tmp/sls-offline';
 const TARGET_MS = 500;
 const serviceSrc = join(here, 'dev-service');
@@ -183,16 +188,25 @@ for (let i = 0; i < RUNS; i++)
 results.push(summary('bare node:http first 200', bare));
 console.log(line(results.at(-1)));
 
-const dev = [];
-for (let i = 0; i < RUNS; i++)
-  dev.push(
-    await startOnce(
-      process.execPath,
-      [join(root, 'bin/selfless.js'), 'dev', dir, '--ephemeral', '--port', '0'],
-      { env: { ...baseEnv, SELFLESS_API_PORT_BASE: '0' }, cwd: dir },
-      endpointOf,
-    ),
+const devOnce = (checkout) =>
+  startOnce(
+    process.execPath,
+    [join(checkout, 'bin/selfless.js'), 'dev', dir, '--ephemeral', '--port', '0'],
+    { env: { ...baseEnv, SELFLESS_API_PORT_BASE: '0' }, cwd: dir },
+    endpointOf,
   );
+// One unmeasured start first: it writes the CLI's code cache, as any first run after a build does.
+await devOnce(root);
+const dev = [];
+const before = [];
+for (let i = 0; i < RUNS; i++) {
+  dev.push(await devOnce(root));
+  if (BEFORE) before.push(await devOnce(BEFORE));
+}
+if (BEFORE) {
+  results.push(summary(`selfless dev (${BEFORE})`, before));
+  console.log(line(results.at(-1)));
+}
 results.push(summary('selfless dev', dev));
 console.log(line(results.at(-1)));
 
@@ -235,4 +249,5 @@ const d = results.find((r) => r.name === 'selfless dev');
 console.log('\nTargets:');
 console.log(`  selfless dev median ready: ${d.median.toFixed(0)} ms (target <= ${TARGET_MS} ms)`);
 console.log(`  over node -e 0: ${(d.median / results[0].median).toFixed(1)}x`);
+if (BEFORE) console.log(`  vs ${BEFORE}: ${(pct(before, 50) / d.median).toFixed(1)}x faster`);
 if (offline) console.log(`  vs serverless-offline: ${(offline.median / d.median).toFixed(1)}x faster`);
