@@ -29,7 +29,7 @@ const source = (over: Partial<ApiSource>): ApiSource => ({
 
 describe('OpenAPI generation', () => {
   it('documents the workshop example (models in files, pathParams, methodResponses) as valid OpenAPI 3.1', async () => {
-    const loaded = await loadService({ cwd: path.resolve('examples/api') });
+    const loaded = await loadService({ cwd: path.resolve('examples/http-api') });
     const src = sourceFromConfig(loaded.config as unknown as ConfigLike);
     expect(apiKinds(src)).toEqual(['rest', 'http']);
     const doc = generateOpenApi(src, { kind: 'rest', serverUrl: 'http://127.0.0.1:3000/dev' }) as Json;

@@ -22,14 +22,14 @@ async function valid(doc: unknown) {
 
 describe('selfless openapi', () => {
   it('prints the REST API of the example as JSON and writes the HTTP API as YAML', async () => {
-    const { stdout } = await cli('-c', 'examples/api/serverless.yml');
+    const { stdout } = await cli('-c', 'examples/http-api/serverless.yml');
     const rest = JSON.parse(stdout);
     expect(await valid(rest)).toBe(true);
     expect(rest.paths['/hello/{name}'].get.responses['200'].content['application/json'].schema.$ref).toBe(
       '#/components/schemas/Greeting',
     );
     const file = path.join(dir, 'http.yaml');
-    await cli('-c', 'examples/api/serverless.yml', '--api', 'http', '--output', file);
+    await cli('-c', 'examples/http-api/serverless.yml', '--api', 'http', '--output', file);
     const http = parse(readFileSync(file, 'utf8'));
     expect(await valid(http)).toBe(true);
     expect(http.paths['/hello/{name}'].get.summary).toBe('Greet someone (HTTP API, Node.js)');
