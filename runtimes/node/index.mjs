@@ -85,8 +85,13 @@ function fastTransport() {
       }
     }
   };
+  // Whether the process ran alone when it answered; `next` follows at once and reuses it.
+  let aloneAtAnswer;
   /** The process's own peak RSS, when nothing else of the function runs (else the platform measures). */
-  const ownPeak = () => (runsAlone() ? process.resourceUsage().maxRSS * 1024 : undefined);
+  const ownPeak = () => {
+    aloneAtAnswer = runsAlone();
+    return aloneAtAnswer ? process.resourceUsage().maxRSS * 1024 : undefined;
+  };
   return {
     async init() {
       const { header } = read();
@@ -94,7 +99,9 @@ function fastTransport() {
       specialise(header.env, header.cwd);
     },
     async next() {
-      write({ t: 'next', frozen: runsAlone() });
+      const frozen = aloneAtAnswer ?? runsAlone();
+      aloneAtAnswer = undefined;
+      write({ t: 'next', frozen });
       const { header, body } = read();
       return {
         id: header.id,

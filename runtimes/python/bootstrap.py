@@ -37,6 +37,7 @@ class FastTransport:
         self.sock.setblocking(True)
         self.buf = bytearray()
         self.children_file = "/proc/self/task/%d/children" % os.getpid()
+        self.alone_at_answer = None
 
     def _read_exact(self, n):
         while len(self.buf) < n:
@@ -74,7 +75,9 @@ class FastTransport:
 
     def _own_peak(self):
         """This process's peak RSS in bytes when nothing else of the function runs."""
-        if not self._runs_alone():
+        # ``next`` follows the answer at once and reuses what was found here.
+        self.alone_at_answer = self._runs_alone()
+        if not self.alone_at_answer:
             return None
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -85,7 +88,9 @@ class FastTransport:
         specialise(header["env"], header["cwd"])
 
     def next(self):
-        self._write({"t": "next", "frozen": self._runs_alone()})
+        frozen = self.alone_at_answer if self.alone_at_answer is not None else self._runs_alone()
+        self.alone_at_answer = None
+        self._write({"t": "next", "frozen": frozen})
         header, body = self._read()
         return {
             "id": header["id"],
