@@ -10,7 +10,7 @@
  * Modules reached only through import() are evaluated only when a command imports them, as before.
  * The native better-sqlite3 and the AWS SDK (only ever located, never loaded) stay external.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -53,10 +53,10 @@ const adaptModules = {
   },
 };
 
-await rm(outdir, { recursive: true, force: true });
-await build({
+const result = await build({
   entryPoints: [path.join(dist, 'cli/main.js')],
   outfile,
+  write: false,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -72,8 +72,13 @@ await build({
 
 // With charset ascii, esbuild escapes every string, template and identifier; what is left
 // non-ASCII sits in kept comments, where an escape is as good as the character.
-const code = await readFile(outfile, 'utf8');
-await writeFile(
-  outfile,
-  code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+const code = result.outputFiles[0].text.replace(
+  /[^\x00-\x7f]/g,
+  (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
 );
+// Replaced in one step: a CLI starting meanwhile reads the old bundle or the new one, never half.
+await mkdir(outdir, { recursive: true });
+const tmp = `${outfile}.${process.pid}`;
+await writeFile(tmp, code);
+await rename(tmp, outfile);
+for (const f of await readdir(outdir)) if (f.endsWith('.cache')) await rm(path.join(outdir, f), { force: true });
