@@ -68,7 +68,7 @@ function fastTransport() {
     }
     return { header: JSON.parse(frame.toString('utf8', 8, 8 + hl)), body: frame.subarray(8 + hl) };
   };
-  const write = (header, body) => {
+  const frame = (header, body) => {
     const head = Buffer.from(JSON.stringify(header));
     const b = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
     const out = Buffer.allocUnsafe(8 + head.length + b.length);
@@ -76,6 +76,10 @@ function fastTransport() {
     out.writeUInt32BE(b.length, 4);
     head.copy(out, 8);
     b.copy(out, 8 + head.length);
+    return out;
+  };
+  const write = (header, body) => writeAll(frame(header, body));
+  const writeAll = (out) => {
     for (let off = 0; off < out.length; ) {
       try {
         off += fs.writeSync(FD, out, off);
@@ -85,12 +89,16 @@ function fastTransport() {
       }
     }
   };
-  // Whether the process ran alone when it answered; `next` follows at once and reuses it.
-  let aloneAtAnswer;
-  /** The process's own peak RSS, when nothing else of the function runs (else the platform measures). */
-  const ownPeak = () => {
-    aloneAtAnswer = runsAlone();
-    return aloneAtAnswer ? process.resourceUsage().maxRSS * 1024 : undefined;
+  // An answer followed by the loop's next request goes out as one write: `next` was already sent.
+  let nextSent = false;
+  /** The answer frame, and when the loop asks for its next event right after, the `next` frame. */
+  const answer = (header, body, andNext) => {
+    const alone = runsAlone();
+    // The process's own peak RSS, when nothing else of the function runs (else the platform measures).
+    if (alone) header.maxRss = process.resourceUsage().maxRSS * 1024;
+    if (!andNext) return write(header, body);
+    nextSent = true;
+    writeAll(Buffer.concat([frame(header, body), frame({ t: 'next', frozen: alone })]));
   };
   return {
     async init() {
@@ -99,9 +107,8 @@ function fastTransport() {
       specialise(header.env, header.cwd);
     },
     async next() {
-      const frozen = aloneAtAnswer ?? runsAlone();
-      aloneAtAnswer = undefined;
-      write({ t: 'next', frozen });
+      if (!nextSent) write({ t: 'next', frozen: runsAlone() });
+      nextSent = false;
       const { header, body } = read();
       return {
         id: header.id,
@@ -115,8 +122,9 @@ function fastTransport() {
       };
     },
     unref() {},
-    respond: async (id, body) => write({ t: 'response', id, maxRss: ownPeak() }, body),
-    fail: async (id, errorType, body) => write({ t: 'error', id, errorType, maxRss: ownPeak() }, body),
+    respond: async (id, body, andNext = false) => answer({ t: 'response', id }, body, andNext),
+    fail: async (id, errorType, body, andNext = false) =>
+      answer({ t: 'error', id, errorType }, body, andNext),
     initError: async (errorType, body) => write({ t: 'initError', errorType }, body),
   };
 }
@@ -142,13 +150,16 @@ function countWorkers() {
   Module.syncBuiltinESMExports();
 }
 
-const childrenFile = `/proc/self/task/${process.pid}/children`;
+// Kept open: one pread per check instead of open, stat, read and close.
+let childrenFd;
+const childrenProbe = Buffer.allocUnsafe(1);
 
 /** True when no worker thread or child process of the function is alive (unknown counts as no). */
 function runsAlone() {
   if (liveWorkers > 0) return false;
   try {
-    return fs.readFileSync(childrenFile, 'latin1') === '';
+    childrenFd ??= fs.openSync(`/proc/self/task/${process.pid}/children`, 'r');
+    return fs.readSync(childrenFd, childrenProbe, 0, 1, 0) === 0;
   } catch {
     return false;
   }
@@ -529,6 +540,7 @@ function runOnce(handler, inv) {
           inv.id,
           err instanceof Error ? err.name : typeof err,
           JSON.stringify(toRapidResponse(err)),
+          true,
         );
       } else {
         let body;
@@ -539,11 +551,11 @@ function runOnce(handler, inv) {
             'Runtime.JSONStringifyError',
             `Unable to stringify response body: ${e?.message}`,
           );
-          await transport.fail(inv.id, se.name, JSON.stringify(toRapidResponse(se)));
+          await transport.fail(inv.id, se.name, JSON.stringify(toRapidResponse(se)), true);
           resolveInvocation();
           return;
         }
-        await transport.respond(inv.id, body);
+        await transport.respond(inv.id, body, true);
       }
       resolveInvocation();
     };

@@ -36,8 +36,8 @@ class FastTransport:
         self.sock = socket.socket(fileno=3)
         self.sock.setblocking(True)
         self.buf = bytearray()
-        self.children_file = "/proc/self/task/%d/children" % os.getpid()
-        self.alone_at_answer = None
+        self.children_fd = None
+        self.next_sent = False
 
     def _read_exact(self, n):
         while len(self.buf) < n:
@@ -56,30 +56,40 @@ class FastTransport:
         body = self._read_exact(bl) if bl else b""
         return header, body
 
-    def _write(self, header, body=b""):
+    @staticmethod
+    def _frame(header, body=b""):
         head = json.dumps(header).encode()
+        return _PREFIX.pack(len(head), len(body)) + head + body
+
+    def _send(self, data):
         try:
-            self.sock.sendall(_PREFIX.pack(len(head), len(body)) + head + body)
+            self.sock.sendall(data)
         except OSError:
             os._exit(0)
+
+    def _write(self, header, body=b""):
+        self._send(self._frame(header, body))
+
+    def _answer(self, header, body):
+        """The answer and, as the loop asks for its next event right after, ``next`` in one write."""
+        alone = self._runs_alone()
+        if alone:
+            # The process's own peak RSS, when nothing else of the function runs.
+            header["maxRss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        self.next_sent = True
+        self._send(self._frame(header, body) + self._frame({"t": "next", "frozen": alone}))
 
     def _runs_alone(self):
         """No other thread and no child process of the function is alive (unknown counts as no)."""
         try:
             if len(os.listdir("/proc/self/task")) != 1:
                 return False
-            with open(self.children_file, "rb") as f:
-                return f.read() == b""
+            if self.children_fd is None:
+                # Kept open: one pread per check.
+                self.children_fd = os.open("/proc/self/task/%d/children" % os.getpid(), os.O_RDONLY | os.O_CLOEXEC)
+            return os.pread(self.children_fd, 1, 0) == b""
         except OSError:
             return False
-
-    def _own_peak(self):
-        """This process's peak RSS in bytes when nothing else of the function runs."""
-        # ``next`` follows the answer at once and reuses what was found here.
-        self.alone_at_answer = self._runs_alone()
-        if not self.alone_at_answer:
-            return None
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     def init(self):
         header, _ = self._read()
@@ -88,9 +98,9 @@ class FastTransport:
         specialise(header["env"], header["cwd"])
 
     def next(self):
-        frozen = self.alone_at_answer if self.alone_at_answer is not None else self._runs_alone()
-        self.alone_at_answer = None
-        self._write({"t": "next", "frozen": frozen})
+        if not self.next_sent:
+            self._write({"t": "next", "frozen": self._runs_alone()})
+        self.next_sent = False
         header, body = self._read()
         return {
             "id": header["id"],
@@ -104,10 +114,10 @@ class FastTransport:
         }
 
     def respond(self, request_id, body):
-        self._write({"t": "response", "id": request_id, "maxRss": self._own_peak()}, body)
+        self._answer({"t": "response", "id": request_id}, body)
 
     def fail(self, request_id, error_type, body):
-        self._write({"t": "error", "id": request_id, "errorType": error_type, "maxRss": self._own_peak()}, body)
+        self._answer({"t": "error", "id": request_id, "errorType": error_type}, body)
 
     def init_error(self, error_type, body):
         self._write({"t": "initError", "errorType": error_type}, body)
