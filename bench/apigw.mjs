@@ -1,16 +1,26 @@
 // API Gateway benchmark: GET /hello through the gateway (REST API, payload 1.0, a Node.js function in
-// its own execution environments) at concurrency 1 and 50, side by side in one run with a bare
-// node:http server calling the same handler in-process, and with serverless-offline when it is
-// installed outside the project (SLS_OFFLINE_DIR, default /tmp/sls-offline: `npm i serverless@3.40.0
-// serverless-offline@13.10.1` there). The load generator runs in its own process. Not a test.
+// its own execution environments) at concurrency 1 and 50, side by side in one run with
+//  - a bare node:http server calling the same handler in-process,
+//  - the process-per-request floor (bench/lib/pipe-floor.mjs): node:http handing each concurrent
+//    request to its own child process over a socket, nothing else — what Lambda's concurrency model
+//    costs on this machine by itself,
+//  - serverless-offline when it is installed outside the project (SLS_OFFLINE_DIR, default
+//    /tmp/sls-offline: `npm i serverless@3.40.0 serverless-offline@13.10.1` there).
+// The load generator runs in its own process. Not a test.
 //
-//   node bench/apigw.mjs [--seconds 5] [--long]     (--long: one extra 60 s run at c=50 for decay)
+// Each target is first warmed at c=50 for --warmup seconds (default 15): the gateway runs 50
+// execution environments, separate processes whose JIT warms separately, so its steady state comes
+// seconds after the bare server's (a 5 s run right after start-up shows about half of it).
+//
+//   node bench/apigw.mjs [--seconds 5] [--warmup 15] [--long [--long-seconds 60]]
+//     --long: a sustained run at c=50 through the gateway and serverless-offline (decay, memory)
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arg, fromDist, quiet, sleep } from './lib/common.mjs';
+import { cpuByGroup, cpuSnapshot } from './lib/proc-cpu.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { startPlatform } = await fromDist('platform/platform.js');
@@ -19,6 +29,8 @@ const { loadService } = await fromDist('config/index.js');
 
 const SECONDS = arg('seconds', 5);
 const LONG = process.argv.includes('--long');
+const LONG_SECONDS = arg('long-seconds', 60);
+const WARMUP = arg('warmup', 15);
 const OFFLINE_DIR = process.env.SLS_OFFLINE_DIR ?? '/tmp/sls-offline';
 const serviceSrc = join(here, 'apigw-service');
 const children = new Set();
@@ -77,12 +89,52 @@ const results = [];
 const fmt = (r) =>
   `${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  errors ${r.errors + r.non2xx}`;
 
-async function measure(name, url) {
+/** Runs c=1 and c=50; with `cpu`, also prints CPU per request of the platform and its environments. */
+async function measure(name, url, cpu = false) {
   for (const c of [1, 50]) {
+    const before = cpu ? cpuSnapshot() : undefined;
     const r = await load(url, c, SECONDS);
     results.push({ name, c, ...r });
     console.log(`${name.padEnd(18)} c=${String(c).padEnd(3)} ${fmt(r)}`);
+    if (before) {
+      const groups = cpuByGroup(before, cpuSnapshot(), (pid, cmd) =>
+        pid === process.pid ? 'platform' : cmd.includes('/runtimes/') ? 'environments' : null,
+      );
+      const per = (g) => ((groups.get(g) ?? 0) / r.requests).toFixed(3);
+      console.log(
+        `${''.padEnd(24)}CPU per request: platform ${per('platform')} ms, environments ${per('environments')} ms`,
+      );
+    }
   }
+}
+
+/** Resident memory of a process in MB (Linux), or NaN. */
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** A sustained run at c=50: throughput at its start and end, and memory after. */
+async function sustained(name, url, pid, withEnvironments = false) {
+  const r = await load(url, 50, LONG_SECONDS);
+  let envs = '';
+  if (withEnvironments) {
+    const pids = [...cpuSnapshot()].filter(([, v]) => v.cmd.includes('/runtimes/')).map(([p]) => p);
+    envs = `${pids.reduce((a, p) => a + (rssMb(p) || 0), 0)} MB in ${pids.length} environment processes`;
+  }
+  const ps = r.perSecond.map((x) => x ?? 0);
+  const avg = (a) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+  const first = avg(ps.slice(0, 10));
+  const last = avg(ps.slice(-10));
+  console.log(`${name.padEnd(18)} ${LONG_SECONDS} s at c=50: ${fmt(r)}  (${r.requests} requests)`);
+  console.log(
+    `${''.padEnd(24)}first 10 s ${Math.round(first)} req/s, last 10 s ${Math.round(last)} req/s (${((100 * last) / first).toFixed(0)}%), RSS ${rssMb(pid)} MB${envs ? ` (+ ${envs})` : ''}`,
+  );
+  return { ...r, first, last };
 }
 
 let platform;
@@ -95,6 +147,13 @@ try {
     (o) => /^(\d+)\n/.exec(o)?.[1],
   );
   const bareUrl = `http://127.0.0.1:${bare.value}/dev/hello`;
+  const floor = await startChild(
+    process.execPath,
+    [join(here, 'lib/pipe-floor.mjs'), join(serviceSrc, 'handler.js')],
+    {},
+    (o) => /^(\d+)\n/.exec(o)?.[1],
+  );
+  const floorUrl = `http://127.0.0.1:${floor.value}/dev/hello`;
 
   // Selfless: platform in this process, the service deployed as `selfless dev` does.
   process.env.SELFLESS_API_PORT_BASE = '0';
@@ -106,6 +165,7 @@ try {
 
   // serverless-offline, when installed outside the project.
   let offlineUrl;
+  let offlinePid;
   const slsBin = join(OFFLINE_DIR, 'node_modules/serverless/bin/serverless.js');
   if (existsSync(slsBin) && existsSync(join(OFFLINE_DIR, 'node_modules/serverless-offline'))) {
     const dir = join(tmp, 'offline');
@@ -122,7 +182,7 @@ try {
       SLS_TELEMETRY_DISABLED: '1',
       SLS_NOTIFICATIONS_MODE: 'off',
     };
-    startChild(
+    const offline = startChild(
       process.execPath,
       [
         slsBin,
@@ -136,7 +196,9 @@ try {
       ],
       { cwd: dir, env },
       () => undefined,
-    ).catch(() => {});
+    );
+    offline.catch(() => {});
+    offlinePid = [...children].at(-1)?.pid;
     offlineUrl = `http://127.0.0.1:${port}/dev/hello`;
     if (!(await waitFor200(offlineUrl, 60_000))) {
       console.log('serverless-offline: did not answer within 60 s; skipped');
@@ -151,10 +213,10 @@ try {
   console.log(
     `\nGET /hello, ${SECONDS} s per run, load generator in its own process, ${os.cpus().length} CPUs, Node ${process.version}`,
   );
-  // Warm-up: create the execution environments c=50 needs (Lambda scales out per concurrent request).
-  await load(gwUrl, 50, 2);
-  await load(bareUrl, 50, 1);
-  if (offlineUrl) await load(offlineUrl, 50, 2);
+  // Warm-up, the same for every target: the gateway creates the 50 execution environments c=50
+  // needs (Lambda scales out per concurrent request) and each of them warms its JIT.
+  console.log(`warming each target at c=50 for ${WARMUP} s`);
+  for (const u of [gwUrl, bareUrl, floorUrl, offlineUrl]) if (u) await load(u, 50, WARMUP);
   // The Lambda layer alone (facade invoke from this process, no HTTP): what the gateway adds is the rest.
   const lambda = platform.service('lambda');
   const fn = `${result.service}-${result.stage}-hello`;
@@ -175,15 +237,22 @@ try {
       )} req/s  p50 ${q(0.5).toFixed(2).padStart(6)} ms  p99 ${q(0.99).toFixed(2).padStart(6)} ms  (in-process facade, no HTTP)`,
   );
   await measure('bare node:http', bareUrl);
-  await measure('selfless gateway', gwUrl);
+  await measure('process floor', floorUrl);
+  await measure('selfless gateway', gwUrl, true);
   if (offlineUrl) await measure('serverless-offline', offlineUrl);
 
   const get = (name, c) => results.find((r) => r.name === name && r.c === c);
   const g50 = get('selfless gateway', 50);
   const b50 = get('bare node:http', 50);
+  const f50 = get('process floor', 50);
   console.log('\nTargets:');
   console.log(`  c=50 throughput vs bare: ${((100 * g50.rps) / b50.rps).toFixed(1)}% (target >= 20%)`);
-  console.log(`  c=50 p99: ${g50.p99.toFixed(2)} ms (target < 15 ms)`);
+  console.log(
+    `  c=50 throughput vs the process-per-request floor: ${((100 * g50.rps) / f50.rps).toFixed(1)}% (the floor is ${((100 * f50.rps) / b50.rps).toFixed(1)}% of bare)`,
+  );
+  console.log(
+    `  c=50 p99: ${g50.p99.toFixed(2)} ms (target < 15 ms; bare node:http ${b50.p99.toFixed(2)} ms, floor ${f50.p99.toFixed(2)} ms in this run)`,
+  );
   const o50 = get('serverless-offline', 50);
   if (o50)
     console.log(`  c=50 throughput vs serverless-offline: ${(g50.rps / o50.rps).toFixed(1)}x (target >= 8x)`);
@@ -194,16 +263,14 @@ try {
     );
 
   if (LONG) {
-    const r = await load(gwUrl, 50, 60);
-    const ps = r.perSecond;
-    const avg = (a) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
-    const first = avg(ps.slice(0, 10));
-    const last = avg(ps.slice(-10));
-    console.log(`\n60 s at c=50 through the gateway: ${fmt(r)}`);
-    console.log(
-      `  first 10 s ${Math.round(first)} req/s, last 10 s ${Math.round(last)} req/s (${((100 * last) / first).toFixed(0)}% of the start; no decay means ~100%)`,
-    );
-    console.log(`  RSS of the platform process: ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+    console.log('');
+    const g = await sustained('selfless gateway', gwUrl, process.pid, true);
+    if (offlineUrl) {
+      const o = await sustained('serverless-offline', offlineUrl, offlinePid);
+      console.log(
+        `  sustained c=50 throughput vs serverless-offline: ${(g.rps / o.rps).toFixed(1)}x overall, ${(g.last / o.last).toFixed(1)}x over the last 10 s`,
+      );
+    }
   }
 } finally {
   for (const p of children) p.kill('SIGTERM');

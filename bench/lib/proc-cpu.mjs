@@ -1,0 +1,41 @@
+/**
+ * CPU time per process from /proc (user + system, in ms), to split a benchmark's cost between the
+ * platform, its execution environments and anything else. Linux only; elsewhere it reports nothing.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** pid → { ms, cmd } for every process readable now. */
+export function cpuSnapshot() {
+  const out = new Map();
+  let pids = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      out.set(Number(pid), { ms: (Number(f[11]) + Number(f[12])) * TICK_MS, cmd });
+    } catch {
+      // gone in between
+    }
+  }
+  return out;
+}
+
+/** CPU ms spent between two snapshots, summed per group name (classify(pid, cmd) → name or null). */
+export function cpuByGroup(before, after, classify) {
+  const groups = new Map();
+  for (const [pid, v] of after) {
+    const ms = v.ms - (before.get(pid)?.ms ?? 0);
+    if (ms <= 0) continue;
+    const name = classify(pid, v.cmd);
+    if (name) groups.set(name, (groups.get(name) ?? 0) + ms);
+  }
+  return groups;
+}
