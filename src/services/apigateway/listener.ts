@@ -3,7 +3,12 @@
  * limit, header and body timeouts against slow or half-open clients), hands them to the current
  * gateway and writes the answer. The gateway can be swapped on redeploy without dropping requests.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingMessage,
+  type ServerResponse,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../platform/clock.js';
 import type { ServiceGateway } from './gateway.js';
@@ -28,23 +33,27 @@ export interface ListenerOptions {
 }
 
 function writeResponse(res: ServerResponse, r: GatewayResponse): void {
-  const grouped = new Map<string, { name: string; values: string[] }>();
+  // One raw header list for writeHead: node then sends head and body in one write (setHeader per
+  // header costs a second pass and a writev). Headers set earlier (Connection: close) take the
+  // merging path.
+  const raw: string[] = [];
   for (const [k, v] of r.headers) {
     const lower = k.toLowerCase();
     if (lower === 'content-length' || lower === 'transfer-encoding' || lower === 'connection') continue;
-    const g = grouped.get(lower);
-    if (g) g.values.push(v);
-    else grouped.set(lower, { name: k, values: [v] });
-  }
-  for (const { name, values } of grouped.values()) {
     try {
-      res.setHeader(name, values.length === 1 ? values[0]! : values);
+      validateHeaderName(k);
+      validateHeaderValue(k, v);
     } catch {
-      // A header value the function produced that HTTP cannot carry is dropped, not fatal.
+      // A header the function produced that HTTP cannot carry is dropped, not fatal.
+      continue;
     }
+    raw.push(k, v);
   }
-  res.statusCode = r.statusCode;
-  res.setHeader('Content-Length', r.body.length);
+  raw.push('Content-Length', String(r.body.length));
+  if (res.getHeaderNames().length > 0) {
+    for (let i = 0; i < raw.length; i += 2) res.appendHeader(raw[i]!, raw[i + 1]!);
+    res.writeHead(r.statusCode);
+  } else res.writeHead(r.statusCode, raw);
   res.end(r.body);
 }
 
