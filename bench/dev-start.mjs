@@ -88,7 +88,7 @@ async function first200(url, ms = 30_000) {
  * Spawns a process and measures until `urlOf(output)` yields a URL that answers 200. Stops it with
  * SIGINT and checks that it and everything it started are gone. Returns milliseconds to ready.
  */
-async function startOnce(cmd, args, opts, urlOf) {
+async function startOnce(cmd, args, opts, urlOf, afterReady) {
   const t0 = performance.now();
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   children.add(p);
@@ -111,6 +111,7 @@ async function startOnce(cmd, args, opts, urlOf) {
   let failure;
   try {
     ms = (await first200(await gotUrl)) - t0;
+    if (afterReady) await afterReady(url);
   } catch (e) {
     failure = e;
   }
@@ -188,19 +189,39 @@ for (let i = 0; i < RUNS; i++)
 results.push(summary('bare node:http first 200', bare));
 console.log(line(results.at(-1)));
 
-const devOnce = (checkout) =>
+const handlerFile = join(dir, 'handler.js');
+const handlerSource = readFileSync(handlerFile, 'utf8');
+const reloads = [];
+/** Saves a changed handler and measures until the endpoint answers with the new code. */
+async function saveAndWait(url) {
+  const token = `saved-${Date.now()}`;
+  const t0 = performance.now();
+  writeFileSync(handlerFile, handlerSource.replace('hello from the dev-start benchmark', token));
+  const end = t0 + 10_000;
+  for (;;) {
+    const body = await (await fetch(url)).text();
+    if (body.includes(token)) break;
+    if (performance.now() > end) throw new Error('the saved change was not served within 10 s');
+    await sleep(5);
+  }
+  reloads.push(performance.now() - t0);
+  writeFileSync(handlerFile, handlerSource);
+}
+
+const devOnce = (checkout, measureReload = false) =>
   startOnce(
     process.execPath,
     [join(checkout, 'bin/selfless.js'), 'dev', dir, '--ephemeral', '--port', '0'],
     { env: { ...baseEnv, SELFLESS_API_PORT_BASE: '0' }, cwd: dir },
     endpointOf,
+    measureReload ? saveAndWait : undefined,
   );
 // One unmeasured start first: it writes the CLI's code cache, as any first run after a build does.
 await devOnce(root);
 const dev = [];
 const before = [];
 for (let i = 0; i < RUNS; i++) {
-  dev.push(await devOnce(root));
+  dev.push(await devOnce(root, true));
   if (BEFORE) before.push(await devOnce(BEFORE));
 }
 if (BEFORE) {
@@ -209,6 +230,8 @@ if (BEFORE) {
 }
 results.push(summary('selfless dev', dev));
 console.log(line(results.at(-1)));
+const reload = summary('selfless dev: save → new code', reloads);
+console.log(line(reload));
 
 // serverless-offline, when installed outside the project.
 const slsBin = join(OFFLINE_DIR, 'node_modules/serverless/bin/serverless.js');
@@ -249,5 +272,6 @@ const d = results.find((r) => r.name === 'selfless dev');
 console.log('\nTargets:');
 console.log(`  selfless dev median ready: ${d.median.toFixed(0)} ms (target <= ${TARGET_MS} ms)`);
 console.log(`  over node -e 0: ${(d.median / results[0].median).toFixed(1)}x`);
+console.log(`  save → new code answering: median ${reload.median.toFixed(0)} ms (target: well under 1 s)`);
 if (BEFORE) console.log(`  vs ${BEFORE}: ${(pct(before, 50) / d.median).toFixed(1)}x faster`);
 if (offline) console.log(`  vs serverless-offline: ${(offline.median / d.median).toFixed(1)}x faster`);
