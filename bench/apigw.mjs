@@ -8,11 +8,13 @@
 //    /tmp/sls-offline: `npm i serverless@3.40.0 serverless-offline@13.10.1` there).
 // The load generator runs in its own process. Not a test.
 //
-// Each target is first warmed at c=50 for --warmup seconds (default 15): the gateway runs 50
-// execution environments, separate processes whose JIT warms separately, so its steady state comes
-// seconds after the bare server's (a 5 s run right after start-up shows about half of it).
+// Each target is first warmed at c=50 for --warmup seconds (default 30): the gateway runs 50
+// execution environments, separate processes whose JIT warms separately. At c=50 each one sees
+// ~30 invocations a second, and V8 keeps compiling their hot functions with TurboFan for tens of
+// seconds (measured with --trace-opt: one function every 1–2 s, 1–11 ms each; a third of the
+// environments' CPU 15 s in). The bare server warms in milliseconds.
 //
-//   node bench/apigw.mjs [--seconds 5] [--warmup 15] [--long [--long-seconds 60]]
+//   node bench/apigw.mjs [--seconds 5] [--warmup 30] [--long [--long-seconds 60]]
 //     --long: a sustained run at c=50 through the gateway and serverless-offline (decay, memory)
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -30,7 +32,7 @@ const { loadService } = await fromDist('config/index.js');
 const SECONDS = arg('seconds', 5);
 const LONG = process.argv.includes('--long');
 const LONG_SECONDS = arg('long-seconds', 60);
-const WARMUP = arg('warmup', 15);
+const WARMUP = arg('warmup', 30);
 const OFFLINE_DIR = process.env.SLS_OFFLINE_DIR ?? '/tmp/sls-offline';
 const serviceSrc = join(here, 'apigw-service');
 const children = new Set();
