@@ -8,11 +8,13 @@
 //    /tmp/sls-offline: `npm i serverless@3.40.0 serverless-offline@13.10.1` there).
 // The load generator runs in its own process. Not a test.
 //
-// Each target is first warmed at c=50 for --warmup seconds (default 30): the gateway runs 50
-// execution environments, separate processes whose JIT warms separately. At c=50 each one sees
-// ~30 invocations a second, and V8 keeps compiling their hot functions with TurboFan for tens of
-// seconds (measured with --trace-opt: one function every 1–2 s, 1–11 ms each; a third of the
-// environments' CPU 15 s in). The bare server warms in milliseconds.
+// Each target is warmed at c=50 for --warmup seconds (default 30) right before it is measured: the
+// gateway runs 50 execution environments, separate processes whose JIT warms separately. At c=50
+// each sees ~30 invocations a second, and V8 keeps compiling their hot functions with TurboFan for
+// tens of seconds (measured with --trace-opt: one function every 1–2 s, 1–11 ms each; a third of the
+// environments' CPU 15 s in). The bare server warms in milliseconds. Measuring right after the
+// warm-up also matters on VMs that page out idle memory (DAMON reclaim): environments left idle
+// for a minute answered ~25% slower here while they faulted their pages back in.
 //
 //   node bench/apigw.mjs [--seconds 5] [--warmup 30] [--long [--long-seconds 60]]
 //     --long: a sustained run at c=50 through the gateway and serverless-offline (decay, memory)
@@ -91,8 +93,13 @@ const results = [];
 const fmt = (r) =>
   `${Math.round(r.rps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2).padStart(6)} ms  p99 ${r.p99.toFixed(2).padStart(6)} ms  errors ${r.errors + r.non2xx}`;
 
-/** Runs c=1 and c=50; with `cpu`, also prints CPU per request of the platform and its environments. */
-async function measure(name, url, cpu = false) {
+/**
+ * Warms a target at c=50, then runs c=1 and c=50 (and with --long the sustained run) right after,
+ * before anything else runs. With `cpu`, also prints CPU per request of the platform and its
+ * environments.
+ */
+async function measure(name, url, { cpu = false, pid, withEnvironments = false } = {}) {
+  await load(url, 50, WARMUP);
   for (const c of [1, 50]) {
     const before = cpu ? cpuSnapshot() : undefined;
     const r = await load(url, c, SECONDS);
@@ -108,7 +115,10 @@ async function measure(name, url, cpu = false) {
       );
     }
   }
+  if (LONG && pid) sustainedRuns.set(name, await sustained(name, url, pid, withEnvironments));
 }
+
+const sustainedRuns = new Map();
 
 /** Resident memory of a process in MB (Linux), or NaN. */
 function rssMb(pid) {
@@ -217,8 +227,7 @@ try {
   );
   // Warm-up, the same for every target: the gateway creates the 50 execution environments c=50
   // needs (Lambda scales out per concurrent request) and each of them warms its JIT.
-  console.log(`warming each target at c=50 for ${WARMUP} s`);
-  for (const u of [gwUrl, bareUrl, floorUrl, offlineUrl]) if (u) await load(u, 50, WARMUP);
+  console.log(`each target is warmed at c=50 for ${WARMUP} s right before it is measured`);
   // The Lambda layer alone (facade invoke from this process, no HTTP): what the gateway adds is the rest.
   const lambda = platform.service('lambda');
   const fn = `${result.service}-${result.stage}-hello`;
@@ -240,8 +249,8 @@ try {
   );
   await measure('bare node:http', bareUrl);
   await measure('process floor', floorUrl);
-  await measure('selfless gateway', gwUrl, true);
-  if (offlineUrl) await measure('serverless-offline', offlineUrl);
+  await measure('selfless gateway', gwUrl, { cpu: true, pid: process.pid, withEnvironments: true });
+  if (offlineUrl) await measure('serverless-offline', offlineUrl, { pid: offlinePid });
 
   const get = (name, c) => results.find((r) => r.name === name && r.c === c);
   const g50 = get('selfless gateway', 50);
@@ -264,16 +273,12 @@ try {
       `  c=1 throughput vs serverless-offline: ${(get('selfless gateway', 1).rps / o1.rps).toFixed(1)}x`,
     );
 
-  if (LONG) {
-    console.log('');
-    const g = await sustained('selfless gateway', gwUrl, process.pid, true);
-    if (offlineUrl) {
-      const o = await sustained('serverless-offline', offlineUrl, offlinePid);
-      console.log(
-        `  sustained c=50 throughput vs serverless-offline: ${(g.rps / o.rps).toFixed(1)}x overall, ${(g.last / o.last).toFixed(1)}x over the last 10 s`,
-      );
-    }
-  }
+  const g = sustainedRuns.get('selfless gateway');
+  const o = sustainedRuns.get('serverless-offline');
+  if (g && o)
+    console.log(
+      `  sustained c=50 throughput vs serverless-offline: ${(g.rps / o.rps).toFixed(1)}x overall, ${(g.last / o.last).toFixed(1)}x over the last 10 s`,
+    );
 } finally {
   for (const p of children) p.kill('SIGTERM');
   await platform?.stop();
