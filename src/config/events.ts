@@ -48,7 +48,8 @@ export function nameFromArnValue(arn: unknown, fromString: (s: string) => string
   return undefined;
 }
 
-const INTEGRATIONS: Record<string, HttpIntegration> = {
+/** serverless.yml `integration:` values of http events and the API Gateway types they stand for. */
+export const HTTP_INTEGRATIONS: Record<string, HttpIntegration> = {
   'lambda-proxy': 'AWS_PROXY',
   aws_proxy: 'AWS_PROXY',
   lambda: 'AWS',
@@ -148,7 +149,7 @@ export function normalizeEvent(
         ...base,
         path: trimPath(path),
         method: m,
-        integration: isAsync ? 'AWS' : (INTEGRATIONS[integrationRaw] ?? 'AWS_PROXY'),
+        integration: isAsync ? 'AWS' : (HTTP_INTEGRATIONS[integrationRaw] ?? 'AWS_PROXY'),
         cors: httpCors(o.cors, m),
         private: o.private === true,
         async: isAsync,

@@ -183,6 +183,25 @@ const httpCors: Schema = {
     },
   ],
 };
+/** `cors` of provider.httpApi and of function URLs: `true` or the allowed* lists. */
+const httpApiCors: Schema = {
+  anyOf: [
+    { type: 'boolean' },
+    {
+      type: 'object',
+      properties: {
+        allowCredentials: { type: 'boolean' },
+        allowedHeaders: stringArray,
+        allowedMethods: stringArray,
+        allowedOrigins: stringArray,
+        exposedResponseHeaders: stringArray,
+        maxAge: { type: 'integer', minimum: 0 },
+      },
+      additionalProperties: false,
+    },
+  ],
+};
+
 const restAuthorizer: Schema = {
   anyOf: [
     { type: 'string' },
@@ -596,23 +615,7 @@ const functionSchema: Schema = {
           type: 'object',
           properties: {
             authorizer: { enum: ['aws_iam'] },
-            cors: {
-              anyOf: [
-                { type: 'boolean' },
-                {
-                  type: 'object',
-                  properties: {
-                    allowCredentials: { type: 'boolean' },
-                    allowedHeaders: stringArray,
-                    allowedMethods: stringArray,
-                    allowedOrigins: stringArray,
-                    exposedResponseHeaders: stringArray,
-                    maxAge: { type: 'integer', minimum: 0 },
-                  },
-                  additionalProperties: false,
-                },
-              ],
-            },
+            cors: httpApiCors,
             invokeMode: { enum: ['BUFFERED', 'RESPONSE_STREAM'] },
           },
           additionalProperties: false,
@@ -715,23 +718,7 @@ const providerSchema: Schema = {
       type: 'object',
       properties: {
         authorizers: { type: 'object', additionalProperties: anyObject },
-        cors: {
-          anyOf: [
-            { type: 'boolean' },
-            {
-              type: 'object',
-              properties: {
-                allowCredentials: { type: 'boolean' },
-                allowedHeaders: stringArray,
-                allowedMethods: stringArray,
-                allowedOrigins: stringArray,
-                exposedResponseHeaders: stringArray,
-                maxAge: { type: 'integer', minimum: 0 },
-              },
-              additionalProperties: false,
-            },
-          ],
-        },
+        cors: httpApiCors,
         disableDefaultEndpoint: { type: 'boolean' },
         id: stringOrCf,
         metrics: { type: 'boolean' },

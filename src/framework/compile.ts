@@ -7,26 +7,11 @@
  */
 import type { CfValue, FunctionConfig, LayerConfig, LoadedService } from '../config/types.js';
 import { SelflessError } from '../platform/errors.js';
-import type { DeploymentSpec, FunctionSpec, ResourceSpec } from '../platform/spec.js';
+import type { DeploymentSpec, FunctionSpec, LayerSpec, ResourceSpec } from '../platform/spec.js';
 import type { Artifact, PackageResult } from './package.js';
 
 /** The artifacts compile needs: sha256 and size per function key and per layer key. */
 export type CompileArtifacts = Pick<PackageResult, 'functions'> & Partial<Pick<PackageResult, 'layers'>>;
-
-/** A layer as the spec carries it in `sections.layers`. */
-export interface LayerSpec {
-  key: string;
-  name: string;
-  logicalId: string;
-  description?: string;
-  compatibleRuntimes?: string[];
-  compatibleArchitectures?: string[];
-  licenseInfo?: string;
-  allowedAccounts?: string[];
-  retain: boolean;
-  codeSha256?: string;
-  codeSize?: number;
-}
 
 /** True for a CloudFormation intrinsic in long form (`{ Ref }`, `{ 'Fn::…' }`, `{ Condition }`). */
 export function isIntrinsic(v: unknown): v is Record<string, CfValue> {

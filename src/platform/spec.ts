@@ -32,6 +32,22 @@ export interface FunctionSpec {
   extra?: Record<string, unknown>;
 }
 
+/** A layer (serverless.yml `layers:`) as the spec carries it in `sections.layers`. */
+export interface LayerSpec {
+  key: string;
+  name: string;
+  logicalId: string;
+  description?: string;
+  compatibleRuntimes?: string[];
+  compatibleArchitectures?: string[];
+  licenseInfo?: string;
+  allowedAccounts?: string[];
+  /** `retain: true`: a replaced version is kept instead of deleted. */
+  retain: boolean;
+  codeSha256?: string;
+  codeSize?: number;
+}
+
 /** One CloudFormation resource from `resources.Resources`, with intrinsics still unresolved. */
 export interface ResourceSpec {
   logicalId: string;

@@ -4,6 +4,7 @@
  * with theirs. Pure: the caller supplies persisted API key values.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { DEFAULT_CORS_HEADERS } from '../../config/events.js';
 import { SelflessError } from '../../platform/errors.js';
 import { eventEntry, isObj, parseHttpApiEvent, parseHttpEvent } from './events.js';
 import type {
@@ -26,17 +27,6 @@ import type {
 import type { ApiSource } from './source.js';
 
 type Obj = Record<string, unknown>;
-
-/** Headers serverless allows by default for `cors: true`. */
-export const DEFAULT_CORS_HEADERS = [
-  'Content-Type',
-  'X-Amz-Date',
-  'Authorization',
-  'X-Api-Key',
-  'X-Amz-Security-Token',
-  'X-Amz-User-Agent',
-  'X-Amzn-Trace-Id',
-];
 
 /** A stable id of `len` lowercase alphanumerics derived from `seed` (API ids look like AWS's). */
 export function stableId(seed: string, len = 10): string {

@@ -3,6 +3,8 @@
  * the string forms (`GET hello`, `*`) and the object forms. Shared by the gateway compiler and the
  * OpenAPI generator, so both read events exactly the same way.
  */
+import { HTTP_INTEGRATIONS } from '../../config/events.js';
+import type { HttpIntegration } from '../../config/types.js';
 import { SelflessError } from '../../platform/errors.js';
 
 type Obj = Record<string, unknown>;
@@ -15,7 +17,7 @@ export interface ParsedHttpEvent {
   path: string;
   /** Upper case; `*` becomes ANY. */
   method: string;
-  integration: 'AWS_PROXY' | 'AWS' | 'HTTP' | 'HTTP_PROXY' | 'MOCK';
+  integration: HttpIntegration;
   cors?: unknown;
   private: boolean;
   async: boolean;
@@ -59,17 +61,6 @@ export function trimPath(p: string): string {
   return p.split('/').filter(Boolean).join('/');
 }
 
-const INTEGRATIONS: Record<string, ParsedHttpEvent['integration']> = {
-  'lambda-proxy': 'AWS_PROXY',
-  aws_proxy: 'AWS_PROXY',
-  lambda: 'AWS',
-  aws: 'AWS',
-  http: 'HTTP',
-  'http-proxy': 'HTTP_PROXY',
-  http_proxy: 'HTTP_PROXY',
-  mock: 'MOCK',
-};
-
 /** Parses one `http:` event value (string or object). */
 export function parseHttpEvent(raw: unknown, where: string): ParsedHttpEvent {
   if (typeof raw === 'string') {
@@ -98,7 +89,7 @@ export function parseHttpEvent(raw: unknown, where: string): ParsedHttpEvent {
     throw new SelflessError('INVALID_EVENT', `Missing "path" in the http event at ${where}.`, { where });
   const integrationRaw = String(raw.integration ?? 'lambda-proxy').toLowerCase();
   const asyncEvent = raw.async === true;
-  const integration = asyncEvent ? 'AWS' : INTEGRATIONS[integrationRaw];
+  const integration = asyncEvent ? 'AWS' : HTTP_INTEGRATIONS[integrationRaw];
   if (!integration)
     throw new SelflessError('INVALID_EVENT', `Unknown integration '${raw.integration}' at ${where}.`, {
       where,

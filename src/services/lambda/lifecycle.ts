@@ -20,7 +20,7 @@ import type {
   ResourceAttributes,
   WireRequest,
 } from '../../platform/service.js';
-import type { DeploymentSpec, ResourceSpec } from '../../platform/spec.js';
+import type { DeploymentSpec, LayerSpec, ResourceSpec } from '../../platform/spec.js';
 import { toLambdaError } from './api.js';
 import type { LambdaEngine } from './engine.js';
 import { FunctionUrls } from './function-urls.js';
@@ -30,20 +30,6 @@ import { handleLifecycleRead, LIFECYCLE_PATHS } from './lifecycle-api.js';
 import { instrumentEnvironments, LambdaMetrics, type MetricsReport } from './metrics.js';
 import type { EnvironmentFactory } from './plugin.js';
 import { ProvisionedConcurrency, type ProvisionedStatus } from './provisioned.js';
-
-/** A layer as compile puts it in `sections.layers`. */
-interface SpecLayer {
-  key: string;
-  name: string;
-  logicalId: string;
-  description?: string;
-  compatibleRuntimes?: string[];
-  compatibleArchitectures?: string[];
-  licenseInfo?: string;
-  retain?: boolean;
-  codeSha256?: string;
-  codeSize?: number;
-}
 
 /** What the plugin offers other parts (ctx.service('lambda-lifecycle')). */
 export interface LambdaLifecycleFacade {
@@ -282,8 +268,8 @@ export function lambdaLifecycle(opts: LifecycleOptions = {}): {
   return { instrument, plugin };
 }
 
-function specLayers(spec: DeploymentSpec): SpecLayer[] {
-  return Object.values((spec.sections.layers ?? {}) as Record<string, SpecLayer>);
+function specLayers(spec: DeploymentSpec): LayerSpec[] {
+  return Object.values((spec.sections.layers ?? {}) as Record<string, LayerSpec>);
 }
 
 /** The `<Name>LambdaLayer` resources a service's `layers:` section stands for. */
