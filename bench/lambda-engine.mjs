@@ -5,13 +5,13 @@
 //
 //   node bench/lambda-engine.mjs [--warm N] [--cold N]
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { arg, fromDist, pct, sleep } from './lib/common.mjs';
+import { cpuMs } from './lib/proc-cpu.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { ProcessEnvironmentManager } = await fromDist('services/lambda/runtime/manager.js');
@@ -68,15 +68,6 @@ async function warmLatency(channel, runtime) {
     return stats(samples);
   } finally {
     await m.shutdown();
-  }
-}
-
-/** CPU time (ms) a process has run so far, from /proc/<pid>/schedstat (load-independent). */
-function cpuMs(pid) {
-  try {
-    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return Number.NaN;
   }
 }
 

@@ -1,10 +1,18 @@
 /**
- * CPU time per process from /proc (user + system, in ms), to split a benchmark's cost between the
- * platform, its execution environments and anything else. Linux only; elsewhere it reports nothing.
+ * CPU time per process from /proc (all threads, user + system, in ms), to split a benchmark's cost
+ * between the platform, its execution environments and anything else. Linux only; elsewhere it
+ * reports nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
+/** CPU time (ms) a process has run so far, from /proc/<pid>/schedstat (load-independent); NaN if gone. */
+export function cpuMs(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** pid → { ms, cmd } for every process readable now. */
 export function cpuSnapshot() {
@@ -16,11 +24,11 @@ export function cpuSnapshot() {
     return out;
   }
   for (const pid of pids) {
+    const ms = cpuMs(pid);
+    if (Number.isNaN(ms)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      out.set(Number(pid), { ms: (Number(f[11]) + Number(f[12])) * TICK_MS, cmd });
+      out.set(Number(pid), { ms, cmd });
     } catch {
       // gone in between
     }
