@@ -4,7 +4,10 @@
  * attempt cut short by a crash or restart is redelivered once the lease runs out. Function errors
  * are retried up to maximumRetryAttempts (default 2) after the configured delays; throttles and
  * platform errors are retried with back-off without using up the budget; events older than
- * maximumEventAge are dropped. All timing reads the Clock.
+ * maximumEventAge are dropped. Both settings come from the EventInvokeConfig of the qualifier the
+ * caller used. An event's end (success, retries exhausted, too old) queues its invocation record
+ * for the on-success / on-failure destination and a failed event for the dead-letter queue, in
+ * the Store before the event leaves this queue (destinations.ts). All timing reads the Clock.
  */
 import type { Clock } from '../../platform/clock.js';
 import { isSelflessError } from '../../platform/errors.js';
@@ -12,7 +15,17 @@ import type { PlatformLimits } from '../../platform/limits.js';
 import { backoffMs, QueueWorker } from '../../platform/queue-worker.js';
 import type { Logger } from '../../platform/service.js';
 import type { DurableQueue, Store } from '../../platform/store/port.js';
+import {
+  type DeadLetterInfo,
+  type Delivery,
+  type DestinationCondition,
+  type DestinationDeliveries,
+  deadLetterInfo,
+  invocationRecord,
+  type RecordedResponse,
+} from './destinations.js';
 import type { AsyncEnqueuer, LambdaEngine, ResolvedFunction } from './engine.js';
+import type { EventInvokeConfig } from './event-invoke.js';
 
 export interface AsyncEvent {
   /** Function name and the qualifier the caller used. */
@@ -27,6 +40,8 @@ export interface AsyncEvent {
   failures: number;
   /** Throttles and platform errors so far (do not use up retries). */
   throttles: number;
+  /** The function's answer to the last attempt that ran (for an on-failure record once too old). */
+  last?: RecordedResponse;
 }
 
 /** What happened to an event, for logs and tests. */
@@ -52,6 +67,8 @@ export class AsyncInvoker implements AsyncEnqueuer {
     private readonly clock: Clock,
     private readonly limits: PlatformLimits,
     private readonly log: Logger,
+    /** Where finished events' records and dead letters go. */
+    private readonly deliveries: Pick<DestinationDeliveries, 'enqueue'>,
   ) {
     this.queue = store.queue<AsyncEvent>('lambda.async');
     this.worker = new QueueWorker({
@@ -116,12 +133,13 @@ export class AsyncInvoker implements AsyncEnqueuer {
       }
       throw e;
     }
-    const maxAge = (resolved.fn.maximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
+    const settings = await this.engine.eventInvokeConfig(resolved.fn.name, resolved.qualifier ?? '$LATEST');
+    const maxAge = (settings?.maximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000;
     if (this.clock.now() - event.acceptedAt > maxAge) {
       this.log.warn(
         `Dropped event ${event.requestId} of ${event.functionName}: older than ${maxAge / 1000}s`,
       );
-      await this.queue.ack(id);
+      await this.finish(id, event, resolved, settings, 'EventAgeExceeded', event.last, event.failures);
       report('expired');
       return;
     }
@@ -143,23 +161,91 @@ export class AsyncInvoker implements AsyncEnqueuer {
       report('throttled', isSelflessError(e) ? e.code : (e as Error).name);
       return;
     }
+    const response: RecordedResponse = {
+      statusCode: 200,
+      executedVersion: outcome.executedVersion ?? resolved.executedVersion,
+      ...(outcome.functionError ? { functionError: outcome.functionError } : {}),
+      payload: outcome.payload.toString('base64'),
+    };
     if (!outcome.functionError) {
-      await this.queue.ack(id);
+      await this.finish(id, event, resolved, settings, 'Success', response, event.failures + 1);
       report('succeeded');
       return;
     }
-    const maxRetries = resolved.fn.maximumRetryAttempts ?? 2;
+    const maxRetries = settings?.maximumRetryAttempts ?? 2;
     if (event.failures < maxRetries) {
       const delays = this.limits.asyncRetryDelaysMs;
       const delay = delays[Math.min(event.failures, delays.length - 1)] ?? 60_000;
-      await this.queue.retry(id, this.clock.now() + delay, { ...event, failures: event.failures + 1 });
+      await this.queue.retry(id, this.clock.now() + delay, {
+        ...event,
+        failures: event.failures + 1,
+        last: response,
+      });
       report('retrying', outcome.errorType);
       return;
     }
     this.log.warn(
       `Event ${event.requestId} of ${event.functionName} failed after ${event.failures + 1} attempts (${outcome.errorType ?? 'error'})`,
     );
-    await this.queue.ack(id);
+    await this.finish(id, event, resolved, settings, 'RetriesExhausted', response, event.failures + 1);
     report('failed', outcome.errorType);
+  }
+
+  /**
+   * Queues what an event's end sends (its record to the destination of that outcome, a failed
+   * event to the dead-letter queue), then removes the event: a crash in between redelivers the
+   * event, never loses its record.
+   */
+  private async finish(
+    id: string,
+    event: AsyncEvent,
+    resolved: ResolvedFunction,
+    settings: EventInvokeConfig | undefined,
+    condition: DestinationCondition,
+    response: RecordedResponse | undefined,
+    invokeCount: number,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const success = condition === 'Success';
+    const functionArn = this.engine.functionArn(resolved.fn.name, resolved.qualifier ?? '$LATEST');
+    const base = { functionArn, queuedAt: now, failures: 0 };
+    const items: Array<{ id: string; delivery: Delivery }> = [];
+    const target = success ? settings?.onSuccess : settings?.onFailure;
+    if (target) {
+      const record = invocationRecord({
+        at: now,
+        requestId: event.requestId,
+        functionArn,
+        condition,
+        approximateInvokeCount: invokeCount,
+        requestPayload: event.payload,
+        response,
+      });
+      items.push({
+        id: `${event.requestId}|${success ? 'on-success' : 'on-failure'}`,
+        delivery: { ...base, target, body: JSON.stringify(record), success },
+      });
+    }
+    const dlq = resolved.fn.deadLetterArn;
+    if (!success && dlq) {
+      const info: DeadLetterInfo = deadLetterInfo(
+        event.requestId,
+        response,
+        event.throttles > 0
+          ? { errorCode: 429, errorMessage: 'Rate Exceeded.' }
+          : { errorCode: 500, errorMessage: 'Event age exceeded.' },
+      );
+      items.push({
+        id: `${event.requestId}|dead-letter`,
+        delivery: {
+          ...base,
+          target: dlq,
+          body: Buffer.from(event.payload, 'base64').toString('utf8'),
+          deadLetter: info,
+        },
+      });
+    }
+    await this.deliveries.enqueue(items);
+    await this.queue.ack(id);
   }
 }

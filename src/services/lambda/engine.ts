@@ -11,6 +11,13 @@ import type { PlatformLimits } from '../../platform/limits.js';
 import type { DeploymentSpec, FunctionSpec } from '../../platform/spec.js';
 import type { Store, Table, Write } from '../../platform/store/port.js';
 import { artifactKey, codeDir, unpackCode } from './code.js';
+import {
+  deadLetterFromServerless,
+  EVENT_INVOKE,
+  type EventInvokeConfig,
+  eventInvokeKey,
+  settingsFromServerless,
+} from './event-invoke.js';
 import type { FacadeInvokeRequest, FacadeInvokeResult, FunctionInfo, LambdaFacade } from './facade.js';
 import {
   ALIASES,
@@ -84,6 +91,7 @@ export class LambdaEngine implements LambdaFacade {
   private readonly functions: Table<FunctionRecord>;
   private readonly versions: Table<VersionConfig>;
   private readonly aliases: Table<AliasRecord>;
+  private readonly eventInvoke: Table<EventInvokeConfig>;
   private asyncInvoker: AsyncEnqueuer | undefined;
   private layerResolver: LayerResolver | undefined;
   /** Function name → the region it was deployed to (ARNs and AWS_REGION follow it). */
@@ -93,6 +101,7 @@ export class LambdaEngine implements LambdaFacade {
     this.functions = deps.store.table(FUNCTIONS, { cached: true });
     this.versions = deps.store.table(VERSIONS, { cached: true });
     this.aliases = deps.store.table(ALIASES, { cached: true });
+    this.eventInvoke = deps.store.table(EVENT_INVOKE, { cached: true });
   }
 
   /** Connects the async queue (created after the engine, as it invokes through it). */
@@ -183,6 +192,11 @@ export class LambdaEngine implements LambdaFacade {
     const config = version === '$LATEST' ? fn.latest : await this.versions.get(versionKey(fn.name, version));
     if (!config) throw notFound();
     return { ...base, config, executedVersion: config.version };
+  }
+
+  /** The async settings of a function qualifier (`$LATEST`, a version or an alias), if any were set. */
+  async eventInvokeConfig(functionName: string, qualifier: string): Promise<EventInvokeConfig | undefined> {
+    return this.eventInvoke.get(eventInvokeKey(functionName, qualifier));
   }
 
   /** What the EnvironmentManager needs to run a resolved function. */
@@ -434,10 +448,13 @@ export class LambdaEngine implements LambdaFacade {
     return a;
   }
 
-  /** Deletes an alias (no error when absent, as AWS). */
+  /** Deletes an alias with its async settings (no error when absent, as AWS). */
   async deleteAlias(functionName: string, alias: string): Promise<void> {
     const fn = await this.requireFunction(functionName);
-    await this.aliases.delete(aliasKey(fn.name, alias));
+    await this.deps.store.batch([
+      { table: ALIASES, key: aliasKey(fn.name, alias) },
+      { table: EVENT_INVOKE, key: eventInvokeKey(fn.name, alias) },
+    ]);
   }
 
   private async requireFunction(id: string): Promise<FunctionRecord> {
@@ -467,6 +484,11 @@ export class LambdaEngine implements LambdaFacade {
     const plan: LambdaPlan = { writes: [], functions: [], changed: [], removed: [], warnings: [] };
     const now = this.deps.clock.now();
     const provider = (spec.sections.provider ?? {}) as Record<string, unknown>;
+    const nameOfKey = new Map(spec.functions.map((f) => [f.key, f.name]));
+    const arnOfKey = (key: string) => {
+      const name = nameOfKey.get(key);
+      return name === undefined ? undefined : arn('lambda', spec.region, `function:${name}`);
+    };
     for (const f of spec.functions) {
       const warning = checkRuntime(f.key, f.runtime);
       if (warning) plan.warnings.push(warning);
@@ -509,7 +531,7 @@ export class LambdaEngine implements LambdaFacade {
         latest: unchanged ? existing.latest : latest,
         lastVersion: existing?.lastVersion ?? 0,
         reservedConcurrency: f.reservedConcurrency,
-        ...asyncSettings(f),
+        deadLetterArn: deadLetterFromServerless(f.key, f.extra),
         versionFunction: versionFunctionOf(f, provider),
         extra: f.extra,
         createdAt: existing?.createdAt ?? now,
@@ -524,6 +546,7 @@ export class LambdaEngine implements LambdaFacade {
         }
       }
       plan.writes.push({ table: FUNCTIONS, key: f.name, value: record });
+      plan.writes.push(...(await this.eventInvokeWrites(f, arnOfKey, now)));
       this.remember(record);
       const status = !existing ? 'created' : unchanged ? 'unchanged' : 'updated';
       if (status === 'updated' || (existing && existing.reservedConcurrency !== record.reservedConcurrency))
@@ -555,9 +578,37 @@ export class LambdaEngine implements LambdaFacade {
     for (const name of plan.removed) await this.deps.environments.retire(name);
   }
 
-  /** The Store writes that delete a function with its versions and aliases. */
+  /**
+   * The write of a function's serverless.yml async settings (`$LATEST`), or the removal of the
+   * ones an earlier deployment wrote; settings made through the API are left alone when the
+   * serverless.yml sets none, as CloudFormation leaves what it does not own.
+   */
+  private async eventInvokeWrites(
+    f: FunctionSpec,
+    arnOfKey: (key: string) => string | undefined,
+    now: number,
+  ) {
+    const key = eventInvokeKey(f.name, '$LATEST');
+    const settings = settingsFromServerless(f.key, f.extra, arnOfKey);
+    if (settings) {
+      const value: EventInvokeConfig = {
+        functionName: f.name,
+        qualifier: '$LATEST',
+        ...settings,
+        lastModified: now,
+        fromDeployment: true,
+      };
+      return [{ table: EVENT_INVOKE, key, value }];
+    }
+    const existing = await this.eventInvoke.get(key);
+    return existing?.fromDeployment ? [{ table: EVENT_INVOKE, key }] : [];
+  }
+
+  /** The Store writes that delete a function with its versions, aliases and async settings. */
   async deletionWrites(name: string): Promise<Write[]> {
     const writes: Write[] = [{ table: FUNCTIONS, key: name }];
+    for (const c of await this.eventInvoke.list({ prefix: `${name}:` }))
+      writes.push({ table: EVENT_INVOKE, key: c.key });
     for (const v of await this.versions.list({ prefix: `${name}:` }))
       writes.push({ table: VERSIONS, key: v.key });
     for (const a of await this.aliases.list({ prefix: `${name}:` }))
@@ -568,16 +619,6 @@ export class LambdaEngine implements LambdaFacade {
 
 function disabled(): SelflessError {
   return new SelflessError('FUNCTION_DISABLED', 'Rate Exceeded.');
-}
-
-function asyncSettings(
-  f: FunctionSpec,
-): Pick<FunctionRecord, 'maximumRetryAttempts' | 'maximumEventAgeInSeconds'> {
-  const extra = f.extra ?? {};
-  const out: Pick<FunctionRecord, 'maximumRetryAttempts' | 'maximumEventAgeInSeconds'> = {};
-  if (typeof extra.maximumRetryAttempts === 'number') out.maximumRetryAttempts = extra.maximumRetryAttempts;
-  if (typeof extra.maximumEventAge === 'number') out.maximumEventAgeInSeconds = extra.maximumEventAge;
-  return out;
 }
 
 function versionFunctionOf(f: FunctionSpec, provider: Record<string, unknown>): boolean {

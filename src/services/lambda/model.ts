@@ -4,7 +4,7 @@
  * splitting traffic with a second one by weight.
  *
  * Tables: `lambda.functions` (key: name), `lambda.versions` (key: `name:0000000003`),
- * `lambda.aliases` (key: `name:alias`).
+ * `lambda.aliases` (key: `name:alias`); async settings live in `lambda.event-invoke` (event-invoke.ts).
  */
 import { createHash } from 'node:crypto';
 import type { FunctionSpec } from '../../platform/spec.js';
@@ -51,8 +51,8 @@ export interface FunctionRecord {
   lastVersion: number;
   /** Function-level settings (not versioned). */
   reservedConcurrency?: number;
-  maximumRetryAttempts?: number;
-  maximumEventAgeInSeconds?: number;
+  /** Where events that fail every attempt go (serverless.yml `onError`): an SNS topic or SQS queue ARN. */
+  deadLetterArn?: string;
   /** Publish a version on each deploy that changes code or configuration. */
   versionFunction: boolean;
   /** serverless.yml extras kept verbatim (destinations, url, ...). */

@@ -1,13 +1,20 @@
 /**
  * The lambda service plugin: the engine (its facade, LambdaFacade plus the deployment hooks), the
- * async dispatcher and the Lambda wire API, over an EnvironmentManager from the runtime layer.
+ * async dispatcher with its destination and dead-letter deliveries, and the Lambda wire API
+ * (functions, plus the event-invoke-config operations), over an EnvironmentManager from the
+ * runtime layer.
  */
 import type { Clock } from '../../platform/clock.js';
 import { type PlatformLimits, resolveLimits } from '../../platform/limits.js';
 import type { Logger, PlatformContext, ServicePlugin, WireApi, WireRequest } from '../../platform/service.js';
+import type { EventsFacade } from '../events/plugin.js';
+import type { SnsFacade } from '../sns/facade.js';
+import type { SqsFacade } from '../sqs/facade.js';
 import { lambdaWireApi } from './api.js';
 import { AsyncInvoker } from './async.js';
+import { DestinationDeliveries } from './destinations.js';
 import { LambdaEngine } from './engine.js';
+import { EVENT_INVOKE_PREFIX, EventInvokeConfigs, eventInvokeWireApi } from './event-invoke-api.js';
 import type { EnvironmentManager, LogSink } from './runtime/types.js';
 
 /** What the runtime layer needs to build an EnvironmentManager. */
@@ -28,7 +35,9 @@ export type EnvironmentFactory = (deps: EnvironmentDeps) => EnvironmentManager |
 export function lambdaPlugin(environments: EnvironmentFactory): ServicePlugin {
   let engine: LambdaEngine | undefined;
   let asyncInvoker: AsyncInvoker | undefined;
+  let deliveries: DestinationDeliveries | undefined;
   let api: WireApi | undefined;
+  let eventInvokeApi: WireApi | undefined;
   return {
     name: 'lambda',
     async start(ctx: PlatformContext) {
@@ -51,21 +60,38 @@ export function lambdaPlugin(environments: EnvironmentFactory): ServicePlugin {
         environments: manager,
       });
       await engine.init();
-      asyncInvoker = new AsyncInvoker(ctx.store, engine, ctx.clock, limits, ctx.log);
+      // SQS, SNS and EventBridge start after Lambda: they are looked up when a delivery is sent.
+      deliveries = new DestinationDeliveries(
+        ctx.store,
+        {
+          lambda: engine,
+          sqs: () => ctx.service<SqsFacade>('sqs'),
+          sns: () => ctx.service<SnsFacade>('sns'),
+          events: () => ctx.service<EventsFacade>('events'),
+        },
+        ctx.clock,
+        ctx.log,
+      );
+      asyncInvoker = new AsyncInvoker(ctx.store, engine, ctx.clock, limits, ctx.log, deliveries);
       engine.setAsyncQueue(asyncInvoker);
       api = lambdaWireApi(engine, limits, ctx.endpoint);
+      eventInvokeApi = eventInvokeWireApi(new EventInvokeConfigs(ctx.store, engine, ctx.clock));
       asyncInvoker.start();
+      deliveries.start();
       return engine;
     },
     async stop() {
       asyncInvoker?.stop();
+      deliveries?.stop();
       await engine?.environments.shutdown();
     },
     wire: {
       signingNames: ['lambda'],
-      claims: (w) => w.url.pathname.startsWith('/2015-03-31/functions'),
+      claims: (w) =>
+        w.url.pathname.startsWith('/2015-03-31/functions') || w.url.pathname.startsWith(EVENT_INVOKE_PREFIX),
       handle: (w: WireRequest) => {
-        if (!api) throw new Error('lambda service not started');
+        if (!api || !eventInvokeApi) throw new Error('lambda service not started');
+        if (w.url.pathname.startsWith(EVENT_INVOKE_PREFIX)) return eventInvokeApi.handle(w);
         return api.handle(w);
       },
     },
