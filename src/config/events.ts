@@ -2,31 +2,13 @@
  * Normalizes one function event (`{ <type>: <config> }`, already schema-checked) into its typed,
  * defaulted form. Problems the schema cannot express are reported through `problem`.
  */
-import { queueNameFromArn, streamNameFromArn, trimPath } from './naming.js';
-import type {
-  CfValue,
-  FunctionEvent,
-  HttpCors,
-  HttpIntegration,
-  RawObject,
-  RestAuthorizer,
-  S3Rule,
-} from './types.js';
-
-/** Headers `cors: true` allows, for REST and HTTP APIs. */
-export const DEFAULT_CORS_HEADERS = [
-  'Content-Type',
-  'X-Amz-Date',
-  'Authorization',
-  'X-Api-Key',
-  'X-Amz-Security-Token',
-  'X-Amz-User-Agent',
-  'X-Amzn-Trace-Id',
-];
+import { type HttpEventContext, parseHttpApiEvent, parseHttpEvent } from './http-events.js';
+import { queueNameFromArn, streamNameFromArn } from './naming.js';
+import type { CfValue, FunctionEvent, RawObject, S3Rule } from './types.js';
 
 export interface EventContext {
   functionKey: string;
-  /** Provider-level HTTP API payload version (default '2.0'). */
+  /** HTTP API payload version of the function (its `httpApi.payload`, else the provider's; default '2.0'). */
   httpApiPayload: '1.0' | '2.0';
   /** Reports a problem at a path relative to this event (`['http', 'method']`). */
   problem: (relPath: string[], message: string) => void;
@@ -48,76 +30,8 @@ export function nameFromArnValue(arn: unknown, fromString: (s: string) => string
   return undefined;
 }
 
-/** serverless.yml `integration:` values of http events and the API Gateway types they stand for. */
-export const HTTP_INTEGRATIONS: Record<string, HttpIntegration> = {
-  'lambda-proxy': 'AWS_PROXY',
-  aws_proxy: 'AWS_PROXY',
-  lambda: 'AWS',
-  aws: 'AWS',
-  http: 'HTTP',
-  'http-proxy': 'HTTP_PROXY',
-  http_proxy: 'HTTP_PROXY',
-  mock: 'MOCK',
-};
-
-function httpCors(raw: unknown, method: string): HttpCors | undefined {
-  if (raw === undefined || raw === false || raw === null) return undefined;
-  const o = raw === true ? {} : obj(raw);
-  const origins = Array.isArray(o.origins)
-    ? (o.origins as string[])
-    : typeof o.origin === 'string'
-      ? [o.origin]
-      : ['*'];
-  const methods = new Set<string>(Array.isArray(o.methods) ? (o.methods as string[]) : []);
-  methods.add('OPTIONS');
-  methods.add(method);
-  return {
-    origin: typeof o.origin === 'string' ? o.origin : undefined,
-    origins,
-    headers: Array.isArray(o.headers) ? (o.headers as string[]) : [...DEFAULT_CORS_HEADERS],
-    methods: [...methods],
-    allowCredentials: o.allowCredentials === true,
-    maxAge: typeof o.maxAge === 'number' ? o.maxAge : undefined,
-    cacheControl: typeof o.cacheControl === 'string' ? o.cacheControl : undefined,
-  };
-}
-
-function restAuthorizer(raw: unknown): RestAuthorizer | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  const o = typeof raw === 'string' ? {} : obj(raw);
-  const ref = typeof raw === 'string' ? raw : undefined;
-  if (ref?.toLowerCase() === 'aws_iam' || String(o.type ?? '').toLowerCase() === 'aws_iam') {
-    return { name: 'aws_iam', type: 'AWS_IAM', resultTtlInSeconds: 0 };
-  }
-  const arn = ref?.startsWith('arn:') ? ref : (o.arn as CfValue | undefined);
-  const arnName = typeof arn === 'string' ? (arn.split(':').pop() ?? arn) : undefined;
-  const functionKey = ref && !ref.startsWith('arn:') ? ref : undefined;
-  const name = (o.name as string | undefined) ?? functionKey ?? arnName ?? 'authorizer';
-  let type = String(o.type ?? '').toUpperCase() as RestAuthorizer['type'] | '';
-  if (!type) type = typeof arn === 'string' && arn.includes(':cognito-idp:') ? 'COGNITO_USER_POOLS' : 'TOKEN';
-  const ttl = typeof o.resultTtlInSeconds === 'number' ? o.resultTtlInSeconds : 300;
-  const identitySource =
-    (o.identitySource as string | undefined) ??
-    (type === 'REQUEST' && ttl === 0 ? undefined : 'method.request.header.Authorization');
-  return {
-    functionKey:
-      arn === undefined && !o.authorizerId ? (functionKey ?? (o.name as string | undefined)) : undefined,
-    name,
-    arn,
-    authorizerId: o.authorizerId as CfValue | undefined,
-    type,
-    resultTtlInSeconds: ttl,
-    identitySource,
-    identityValidationExpression: o.identityValidationExpression as string | undefined,
-    scopes: o.scopes as string[] | undefined,
-    claims: o.claims as string[] | undefined,
-    managedExternally: o.managedExternally as boolean | undefined,
-  };
-}
-
-function splitRoute(s: string): { method: string; path: string } {
-  const sp = s.indexOf(' ');
-  return sp < 0 ? { method: '', path: s } : { method: s.slice(0, sp), path: s.slice(sp + 1).trim() };
+function httpContext(ctx: EventContext): HttpEventContext {
+  return { owner: `function ${ctx.functionKey}`, httpApiPayload: ctx.httpApiPayload, problem: ctx.problem };
 }
 
 function arnService(arn: string): string | undefined {
@@ -136,68 +50,10 @@ export function normalizeEvent(
   const o = obj(raw);
   const base = { index, raw };
   switch (type) {
-    case 'http': {
-      const { method, path } =
-        typeof raw === 'string'
-          ? splitRoute(raw)
-          : { method: String(o.method ?? ''), path: String(o.path ?? '') };
-      const m = method === '*' ? 'ANY' : method.toUpperCase();
-      const integrationRaw = typeof o.integration === 'string' ? o.integration.toLowerCase() : 'lambda-proxy';
-      const isAsync = o.async === true;
-      return {
-        type: 'http',
-        ...base,
-        path: trimPath(path),
-        method: m,
-        integration: isAsync ? 'AWS' : (HTTP_INTEGRATIONS[integrationRaw] ?? 'AWS_PROXY'),
-        cors: httpCors(o.cors, m),
-        private: o.private === true,
-        async: isAsync,
-        authorizer: restAuthorizer(o.authorizer),
-        request: o.request as RawObject | undefined,
-        response: o.response as RawObject | undefined,
-        operationId: o.operationId as string | undefined,
-      };
-    }
-    case 'httpApi': {
-      let method: string;
-      let path: string;
-      if (typeof raw === 'string') {
-        if (raw.trim() === '*') {
-          method = 'ANY';
-          path = '*';
-        } else {
-          ({ method, path } = splitRoute(raw.trim()));
-        }
-      } else {
-        path = String(o.path ?? '');
-        method = typeof o.method === 'string' ? o.method : '';
-        if (!method && path !== '*') {
-          ctx.problem(
-            ['httpApi'],
-            `Missing "method" property in function ${ctx.functionKey} for httpApi event in serverless.yml`,
-          );
-          return undefined;
-        }
-      }
-      method = method === '*' || method === '' ? 'ANY' : method.toUpperCase();
-      const routeKey = path === '*' ? '$default' : `${method} ${path}`;
-      const auth = o.authorizer;
-      return {
-        type: 'httpApi',
-        ...base,
-        method,
-        path,
-        routeKey,
-        authorizer:
-          typeof auth === 'string'
-            ? { name: auth }
-            : auth && typeof auth === 'object'
-              ? (auth as { name?: string; id?: CfValue; type?: 'aws_iam'; scopes?: string[] })
-              : undefined,
-        payload: ctx.httpApiPayload,
-      };
-    }
+    case 'http':
+      return parseHttpEvent(raw, index, httpContext(ctx));
+    case 'httpApi':
+      return parseHttpApiEvent(raw, index, httpContext(ctx));
     case 'websocket': {
       const route = typeof raw === 'string' ? raw : String(o.route);
       const a = o.authorizer;

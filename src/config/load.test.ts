@@ -465,6 +465,44 @@ describe('validation', () => {
     );
   });
 
+  it('an http or httpApi method API Gateway does not have is an error saying what to write', async () => {
+    // The http string form only warns in the schema; the event parser rejects the method.
+    const s = await loadError(`${minimal}    events:\n      - http: FETCH /users\n`);
+    expect(s.code).toBe('INVALID_CONFIGURATION');
+    expect(s.message).toBe(
+      'Unsupported method "FETCH" in function get-user for http event: use GET, POST, PUT, PATCH, OPTIONS, HEAD, DELETE, ANY or * (serverless.yml:8:9)',
+    );
+    // The httpApi schema takes any method string; the parser points at the method itself.
+    const o = await loadError(
+      `${minimal}    events:\n      - httpApi:\n          path: /users\n          method: fetch\n`,
+    );
+    expect(o.message).toBe(
+      'Unsupported method "fetch" in function get-user for httpApi event: use GET, POST, PUT, PATCH, OPTIONS, HEAD, DELETE, ANY or * (serverless.yml:10:11)',
+    );
+  });
+
+  it('collapses doubled slashes of http and httpApi paths, so routes mean what the gateway serves', async () => {
+    const { config } = await load(
+      `${minimal}    events:\n      - http: GET users//{id}/\n      - httpApi: GET /users//{id}/\n`,
+    );
+    expect(config.functions['get-user']!.events).toMatchObject([
+      { type: 'http', method: 'GET', path: 'users/{id}' },
+      { type: 'httpApi', method: 'GET', path: '/users/{id}', routeKey: 'GET /users/{id}' },
+    ]);
+    const dup = await loadError(
+      `${minimal}    events:\n      - httpApi: GET /users/{id}\n      - httpApi: GET /users//{id}/\n`,
+    );
+    expect(dup.message).toContain("Duplicate route 'GET /users/{id}' configuration in function get-user");
+  });
+
+  it("takes a function's httpApi.payload over the provider's", async () => {
+    const { config } = await load(
+      'service: svc\nprovider: {name: aws, httpApi: {payload: "2.0"}}\nfunctions:\n  f:\n    handler: h.f\n    httpApi: {payload: "1.0"}\n    events: [{httpApi: GET /x}]\n',
+    );
+    expect(config.functions.f!.httpApiPayload).toBe('1.0');
+    expect(config.functions.f!.events[0]).toMatchObject({ payload: '1.0' });
+  });
+
   it('warns (Serverless does) about an http string without a leading slash, and still wires it', async () => {
     const { warnings, config } = await load(`${minimal}    events:\n      - http: GET hello\n`);
     expect(warnings[0]).toContain(

@@ -18,6 +18,7 @@ import {
   sqsEventSourceMappingLogicalId,
   stateMachineLogicalId,
   streamEventSourceMappingLogicalId,
+  trimPath,
   websocketRouteLogicalId,
 } from './naming.js';
 
@@ -50,6 +51,14 @@ describe('Appendix A vectors', () => {
     expect(restResourceLogicalId('users/{id}')).toBe('ApiGatewayResourceUsersIdVar');
     expect(restMethodLogicalId('users/{id}', 'get')).toBe('ApiGatewayMethodUsersIdVarGet');
     expect(restMethodLogicalId('/', 'GET')).toBe('ApiGatewayMethodGet');
+    expect(restResourceLogicalId('/users//{id}/')).toBe('ApiGatewayResourceUsersIdVar');
+  });
+
+  it('trims API paths to their segments joined by single slashes', () => {
+    expect(trimPath('/users/{id}/')).toBe('users/{id}');
+    expect(trimPath('users//{id}')).toBe('users/{id}');
+    expect(trimPath('//')).toBe('');
+    expect(trimPath('{proxy+}')).toBe('{proxy+}');
   });
 
   it('HTTP API routes', () => {

@@ -91,9 +91,12 @@ export function stackName(service: string, stage: string, explicit?: string): st
 
 // ---- API Gateway v1 (REST) ----
 
-/** Path as Serverless keys it: leading and trailing slashes removed (`/users/{id}/` → `users/{id}`). */
+/**
+ * An API path as its segments joined by single slashes, without leading or trailing ones
+ * (`/users//{id}/` → `users/{id}`): the resource path Serverless keys and prints it under.
+ */
 export function trimPath(path: string): string {
-  return path.replace(/^\/+/, '').replace(/\/+$/, '');
+  return path.split('/').filter(Boolean).join('/');
 }
 
 /** `ApiGatewayResource<Path>` for a (non-root) resource path. */

@@ -2,7 +2,8 @@
  * Resolved + validated raw config → typed, defaulted ServiceConfig (Serverless v3 defaults and
  * names). Problems found here are reported through `problem` with their property path.
  */
-import { DEFAULT_CORS_HEADERS, destinationTypeFromArn, normalizeEvent } from './events.js';
+import { destinationTypeFromArn, normalizeEvent } from './events.js';
+import { DEFAULT_CORS_HEADERS } from './http-events.js';
 import {
   functionLogicalId,
   functionName,
@@ -322,15 +323,13 @@ function functionConfig(
   const name = typeof f.name === 'string' ? f.name : functionName(service, provider.stage, key);
   const events: FunctionEvent[] = [];
   const rawEvents = Array.isArray(f.events) ? f.events : [];
-  const fnHttpApi = obj(f.httpApi);
+  const fnPayload = obj(f.httpApi).payload;
+  const httpApiPayload = fnPayload === '1.0' || fnPayload === '2.0' ? fnPayload : undefined;
   rawEvents.forEach((ev, i) => {
     if (!ev || typeof ev !== 'object') return;
     const e = normalizeEvent(ev as RawObject, i, {
       functionKey: key,
-      httpApiPayload:
-        fnHttpApi.payload === '1.0' || fnHttpApi.payload === '2.0'
-          ? fnHttpApi.payload
-          : provider.httpApi.payload,
+      httpApiPayload: httpApiPayload ?? provider.httpApi.payload,
       problem: (rel, message) => input.problem([...path, 'events', String(i), ...rel], message),
     });
     if (e) events.push(e);
@@ -351,6 +350,7 @@ function functionConfig(
     ephemeralStorageSize: f.ephemeralStorageSize as number | undefined,
     environment: { ...provider.environment, ...(obj(f.environment) as Record<string, CfValue>) },
     events,
+    httpApiPayload,
     description: f.description as string | undefined,
     reservedConcurrency: f.reservedConcurrency as number | undefined,
     provisionedConcurrency: f.provisionedConcurrency as number | undefined,

@@ -4,6 +4,8 @@
  * supports. `additionalProperties: false` where Serverless has it.
  */
 
+import { HTTP_METHODS } from './http-events.js';
+
 type Schema = Record<string, unknown>;
 
 /** Runtimes accepted by Serverless v3 (and osls additions). */
@@ -85,8 +87,6 @@ export const LOG_RETENTION_DAYS = [
 /** Serverless's schedule expression syntax: `rate(1 minute)`, `rate(5 minutes)`, 6-field `cron(...)`. */
 export const SCHEDULE_PATTERN =
   '^(?:rate\\((?:1 (?:minute|hour|day)|(?:1\\d+|[2-9]\\d*) (?:minute|hour|day)s)\\)|cron\\(\\S+ \\S+ \\S+ \\S+ \\S+ \\S+\\))$';
-
-const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'DELETE', 'ANY'];
 
 /** A CloudFormation intrinsic in long form. */
 export const CF_FUNCTION_COMMENT = 'cloudformation-intrinsic';

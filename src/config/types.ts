@@ -195,10 +195,14 @@ export interface RestAuthorizer {
 }
 
 export interface HttpEvent extends EventBase<'http'> {
-  /** Path without the leading slash ('' for the root). */
+  /**
+   * Path without leading or trailing slashes, doubled slashes collapsed (`/users//{id}/` →
+   * `users/{id}`; '' for the root); `*` becomes `{proxy+}`.
+   */
   path: string;
-  /** Upper-case method, `ANY` for `*`. */
+  /** Upper-case method (GET, POST, PUT, PATCH, OPTIONS, HEAD, DELETE), `ANY` for `*`. */
   method: string;
+  /** `AWS` when `async: true`. */
   integration: HttpIntegration;
   cors?: HttpCors;
   private: boolean;
@@ -206,18 +210,23 @@ export interface HttpEvent extends EventBase<'http'> {
   authorizer?: RestAuthorizer;
   request?: RawObject;
   response?: RawObject;
+  /** serverless-aws-documentation's `documentation:` of the method. */
+  documentation?: RawObject;
   operationId?: string;
 }
 
 export interface HttpApiEvent extends EventBase<'httpApi'> {
   /** Upper-case method or `ANY`; `*` routes have method ANY and path '*'. */
   method: string;
-  /** Path with a leading slash, or '*' for the `$default` route. */
+  /** Path with one leading slash and no trailing or doubled ones, or '*' for the `$default` route. */
   path: string;
   /** `$default` or `<METHOD> <path>`. */
   routeKey: string;
   authorizer?: { name?: string; id?: CfValue; type?: 'aws_iam'; scopes?: string[] };
+  /** The event's own `payload`, else the function's `httpApi.payload`, else the provider's. */
   payload: '1.0' | '2.0';
+  /** serverless-aws-documentation's `documentation:` of the route. */
+  documentation?: RawObject;
 }
 
 export interface WebsocketEvent extends EventBase<'websocket'> {
@@ -407,6 +416,8 @@ export interface FunctionConfig {
   /** Provider environment merged with the function's (function wins). */
   environment: Record<string, CfValue>;
   events: FunctionEvent[];
+  /** `httpApi.payload` of the function, when set (its httpApi events' default before the provider's). */
+  httpApiPayload?: '1.0' | '2.0';
   description?: string;
   reservedConcurrency?: number;
   provisionedConcurrency?: number;

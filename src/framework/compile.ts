@@ -81,6 +81,7 @@ function compileFunction(fn: FunctionConfig, artifact: Artifact | undefined): Fu
     environmentIntrinsics: Object.keys(intrinsics).length > 0 ? intrinsics : undefined,
     layersWithIntrinsics: layersWritten,
     events: fn.events,
+    httpApiPayload: fn.httpApiPayload,
     image: fn.image,
     url: fn.url,
     destinations: fn.destinations,

@@ -138,4 +138,23 @@ describe('OpenAPI generation', () => {
     expect(Object.keys(doc.paths)).toEqual(['/']);
     await expectValid(doc);
   });
+
+  it('documents paths as the gateway serves them and rejects what it cannot serve', async () => {
+    const events = [
+      { http: 'GET users//{id}/' },
+      { http: { path: '/orders/', method: 'get', authorizer: 'arn:aws:lambda:us-east-1:1:function:ext' } },
+      { httpApi: 'POST /users//{id}/' },
+    ];
+    const src = source({ functions: [{ key: 'a', name: 'a', events }] });
+    const rest = generateOpenApi(src, { kind: 'rest' }) as Json;
+    expect(Object.keys(rest.paths)).toEqual(['/users/{id}', '/orders']);
+    expect(rest.paths['/orders'].get.security).toEqual([{ ext: [] }]);
+    await expectValid(rest);
+    const http = generateOpenApi(src, { kind: 'http' }) as Json;
+    expect(Object.keys(http.paths)).toEqual(['/users/{id}']);
+    const fetch = source({ functions: [{ key: 'a', name: 'a', events: [{ http: 'FETCH /x' }] }] });
+    expect(() => generateOpenApi(fetch, { kind: 'rest' })).toThrow(
+      'Unsupported method "FETCH" in function a for http event: use GET, POST, PUT, PATCH, OPTIONS, HEAD, DELETE, ANY or *',
+    );
+  });
 });

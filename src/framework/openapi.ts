@@ -4,7 +4,7 @@
  * Schemas) and each event's `documentation` (summary, description, pathParams, queryParams,
  * requestHeaders, requestModels, methodResponses), and `request.schemas` / `request.parameters`.
  */
-import { eventEntry, isObj, parseHttpApiEvent, parseHttpEvent } from '../services/apigateway/events.js';
+import { apiEventOf, eventEntry, isObj } from '../services/apigateway/events.js';
 import type { ApiSource } from '../services/apigateway/source.js';
 
 type Obj = Record<string, unknown>;
@@ -95,12 +95,8 @@ function collectRoutes(src: ApiSource, kind: 'rest' | 'http'): RouteDoc[] {
   const routes: RouteDoc[] = [];
   for (const f of src.functions) {
     f.events.forEach((ev, i) => {
-      const entry = eventEntry(ev);
-      if (!entry) return;
-      const where = `functions.${f.key}.events[${i}].${entry[0]}`;
-      if (kind === 'rest' && entry[0] === 'http') {
-        const e = parseHttpEvent(entry[1], where);
-        const auth = e.authorizer;
+      const e = apiEventOf(ev, i, f.key, f.httpApiPayload ?? '2.0');
+      if (kind === 'rest' && e?.type === 'http') {
         routes.push({
           functionKey: f.key,
           method: e.method,
@@ -108,18 +104,16 @@ function collectRoutes(src: ApiSource, kind: 'rest' | 'http'): RouteDoc[] {
           documentation: e.documentation ?? {},
           request: e.request,
           private: e.private,
-          authorizer: typeof auth === 'string' ? auth : isObj(auth) ? text(auth.name) : undefined,
+          authorizer: text(e.authorizer?.name),
           operationId: e.operationId,
         });
-      } else if (kind === 'http' && entry[0] === 'httpApi') {
-        const e = parseHttpApiEvent(entry[1], where);
-        const auth = e.authorizer;
+      } else if (kind === 'http' && e?.type === 'httpApi') {
         routes.push({
           functionKey: f.key,
           method: e.method,
           path: e.path === '*' ? '/{proxy+}' : e.path,
           documentation: e.documentation ?? {},
-          authorizer: typeof auth === 'string' ? auth : isObj(auth) ? text(auth.name) : undefined,
+          authorizer: text(e.authorizer?.name),
         });
       }
     });

@@ -1,6 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { load, removeServiceDirs } from '../../config/test-helpers.js';
+import { compileDeployment } from '../../framework/compile.js';
+import { isSelflessError, type SelflessError } from '../../platform/errors.js';
 import { compileApis, stableId } from './compile.js';
-import type { ApiSource } from './source.js';
+import { type ApiSource, type ConfigLike, sourceFromConfig, sourceFromSpec } from './source.js';
 
 const source = (over: Partial<ApiSource>): ApiSource => ({
   service: 'shop',
@@ -217,5 +220,112 @@ describe('compiling http and httpApi events', () => {
     expect(apis.rest!.corsPaths).toHaveLength(1);
     expect(apis.rest!.corsPaths[0]!.cors.methods.sort()).toEqual(['GET', 'OPTIONS', 'POST']);
     expect(apis.rest!.corsPaths[0]!.cors.origins).toEqual(['https://a.com', 'https://*.b.com']);
+  });
+
+  it('rejects an unsupported method or integration in a written event, naming the property', () => {
+    const failure = (http: unknown): SelflessError => {
+      try {
+        compileApis(source({ functions: [{ key: 'a', name: 'a', events: [{ http }] }] }));
+      } catch (e) {
+        if (isSelflessError(e)) return e;
+        throw e;
+      }
+      throw new Error('compiled');
+    };
+    expect(failure({ path: 'users', method: 'FETCH' })).toMatchObject({
+      code: 'INVALID_EVENT',
+      where: 'functions.a.events[0].http.method',
+      message:
+        'Unsupported method "FETCH" in function a for http event: use GET, POST, PUT, PATCH, OPTIONS, HEAD, DELETE, ANY or *',
+    });
+    expect(failure('FETCH /users')).toMatchObject({ where: 'functions.a.events[0].http' });
+    expect(failure({ path: 'users', method: 'get', integration: 'bogus' })).toMatchObject({
+      where: 'functions.a.events[0].http.integration',
+      message:
+        'Unsupported integration "bogus" in function a for http event: use lambda-proxy (the default), lambda, http, http-proxy or mock',
+    });
+  });
+
+  it("serves 'GET users//{id}/' on /users/{id}, the resource the config names", () => {
+    const apis = compileApis(
+      source({
+        functions: [
+          {
+            key: 'a',
+            name: 'a',
+            events: [{ http: 'GET users//{id}/' }, { httpApi: 'GET /users//{id}/' }],
+          },
+        ],
+      }),
+    );
+    expect(apis.rest!.routes.map((r) => r.resourcePath)).toEqual(['/users/{id}']);
+    expect(apis.http!.routes.map((r) => r.routeKey)).toEqual(['GET /users/{id}']);
+    expect(() =>
+      compileApis(
+        source({
+          functions: [
+            { key: 'a', name: 'a', events: [{ http: 'GET users//{id}/' }, { http: 'GET /users/{id}' }] },
+          ],
+        }),
+      ),
+    ).toThrow(/Duplicate http route 'GET \/users\/\{id\}'/);
+  });
+
+  it("defaults httpApi routes to the function's payload version, then the provider's", () => {
+    const apis = compileApis(
+      source({
+        httpApi: { payload: '2.0' },
+        functions: [
+          { key: 'a', name: 'a', events: [{ httpApi: 'GET /a' }], httpApiPayload: '1.0' },
+          { key: 'b', name: 'b', events: [{ httpApi: 'GET /b' }] },
+        ],
+      }),
+    );
+    expect(apis.http!.routes.map((r) => [r.routeKey, r.payload])).toEqual([
+      ['GET /a', '1.0'],
+      ['GET /b', '2.0'],
+    ]);
+  });
+});
+
+describe('the same events read from a loaded config and from its deployment spec', () => {
+  const yml = [
+    'service: shop',
+    'provider: {name: aws, httpApi: {payload: "2.0"}}',
+    'functions:',
+    '  a:',
+    '    handler: h.a',
+    '    httpApi: {payload: "1.0"}',
+    '    events:',
+    '      - http: GET users//{id}/',
+    '      - http: {path: /orders, method: post, integration: LAMBDA, cors: {origins: [https://a.com]}}',
+    '      - http: {path: /secret, method: get, authorizer: auth}',
+    '      - httpApi: {method: "*", path: /any//thing}',
+    '  auth:',
+    '    handler: h.auth',
+  ].join('\n');
+
+  afterAll(removeServiceDirs);
+
+  it('compile to the same APIs', async () => {
+    const loaded = await load(yml);
+    const fromConfig = sourceFromConfig(loaded.config as unknown as ConfigLike);
+    const artifact = { path: '/tmp/x.zip', sha256: '0'.repeat(64), size: 1, shared: false };
+    const spec = compileDeployment(loaded, { functions: { a: artifact, auth: artifact } });
+    const fromSpec = sourceFromSpec(spec);
+    const a = compileApis(fromConfig);
+    const b = compileApis(fromSpec);
+    expect(b).toEqual(a);
+    expect(a.rest!.routes.map((r) => [r.method, r.resourcePath, r.integration])).toEqual([
+      ['GET', '/users/{id}', 'AWS_PROXY'],
+      ['POST', '/orders', 'AWS'],
+      ['GET', '/secret', 'AWS_PROXY'],
+    ]);
+    expect(a.rest!.routes[2]!.authorizer).toMatchObject({ functionName: 'shop-dev-auth', type: 'TOKEN' });
+    expect(a.rest!.corsPaths[0]).toMatchObject({
+      resourcePath: '/orders',
+      cors: { origins: ['https://a.com'], methods: ['OPTIONS', 'POST'] },
+    });
+    expect(a.http!.routes.map((r) => [r.routeKey, r.payload])).toEqual([['ANY /any/thing', '1.0']]);
   });
 });

@@ -4,9 +4,10 @@
  * with theirs. Pure: the caller supplies persisted API key values.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { DEFAULT_CORS_HEADERS } from '../../config/events.js';
+import { DEFAULT_CORS_HEADERS } from '../../config/http-events.js';
+import type { HttpCors, RestAuthorizer } from '../../config/types.js';
 import { SelflessError } from '../../platform/errors.js';
-import { eventEntry, isObj, parseHttpApiEvent, parseHttpEvent } from './events.js';
+import { apiEventOf, eventEntry, httpEventOrThrow, isObj, throwingContext } from './events.js';
 import type {
   ApiKeyDef,
   HttpApiCors,
@@ -62,12 +63,10 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
 
   for (const fn of src.functions) {
     fn.events.forEach((ev, i) => {
-      const entry = eventEntry(ev);
-      if (!entry) return;
-      const [type, value] = entry;
-      const where = `functions.${fn.key}.events[${i}].${type}`;
-      if (type === 'http') {
-        const e = parseHttpEvent(value, where);
+      const e = apiEventOf(ev, i, fn.key, fn.httpApiPayload ?? defaultPayload);
+      if (!e) return;
+      const where = `functions.${fn.key}.events[${i}].${e.type}`;
+      if (e.type === 'http') {
         const resourcePath = `/${e.path}`;
         if (e.integration === 'HTTP' || e.integration === 'HTTP_PROXY' || e.integration === 'MOCK')
           warnings.push(
@@ -91,20 +90,14 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
           resourceId: stableId(`${restApiId}${resourcePath}`, 6),
           private: e.private,
           async: e.async,
-          authorizer: restAuthorizer(e.authorizer, src, fnNames, `${where}.authorizer`, warnings),
+          authorizer: restAuthorizer(e.authorizer, fnNames, `${where}.authorizer`, warnings),
           schemas: requestSchemas(e.request, src, `${where}.request.schemas`),
           parameters: requestParameters(e.request),
           response: e.integration === 'AWS' ? nonProxyResponse(e.response) : undefined,
           operationId: e.operationId,
         });
-        const cors = restCors(e.cors);
-        if (cors) {
-          const prev = corsByPath.get(resourcePath);
-          const methods = new Set([...(prev?.methods ?? []), ...cors.methods, e.method, 'OPTIONS']);
-          corsByPath.set(resourcePath, { ...(prev ?? cors), ...cors, methods: [...methods] });
-        }
-      } else if (type === 'httpApi') {
-        const e = parseHttpApiEvent(value, where);
+        addCors(corsByPath, resourcePath, e.method, e.cors);
+      } else {
         if (httpRoutes.some((r) => r.routeKey === e.routeKey))
           throw new SelflessError('INVALID_EVENT', `Duplicate route '${e.routeKey}' configuration.`, {
             where,
@@ -115,15 +108,15 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
           method: e.method,
           path: e.path,
           routeKey: e.routeKey,
-          payload: e.payload ?? defaultPayload,
+          payload: e.payload,
         };
         const auth = e.authorizer;
         if (auth !== undefined) {
-          const name = typeof auth === 'string' ? auth : isObj(auth) ? auth.name : undefined;
-          if (isObj(auth) && auth.type === 'aws_iam') {
+          const name = auth.name;
+          if (auth.type === 'aws_iam') {
             route.iam = true;
             warnings.push(`${where}: aws_iam authorization is not enforced by Selfless.`);
-          } else if (typeof name === 'string') {
+          } else if (name !== undefined) {
             const def = httpAuthorizers[name];
             if (!def)
               throw new SelflessError('INVALID_EVENT', `Unknown httpApi authorizer '${name}'.`, {
@@ -131,7 +124,7 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
                 hint: 'Define it under provider.httpApi.authorizers.',
               });
             route.authorizer = def;
-            if (isObj(auth) && Array.isArray(auth.scopes)) route.scopes = auth.scopes.map(String);
+            if (auth.scopes) route.scopes = auth.scopes;
           }
         }
         httpRoutes.push(route);
@@ -144,9 +137,11 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
     sm.events.forEach((ev, i) => {
       const entry = eventEntry(ev);
       if (entry?.[0] !== 'http') return;
-      const where = `stepFunctions.stateMachines.${sm.key}.events[${i}].http`;
-      const route = stateMachineRoute(entry[1], sm.key, where, src, fnNames, restApiId, warnings);
-      if (!route) return;
+      const base = `stepFunctions.stateMachines.${sm.key}.events[${i}]`;
+      const where = `${base}.http`;
+      const parsed = stateMachineRoute(entry[1], i, sm.key, base, src, fnNames, restApiId, warnings);
+      if (!parsed) return;
+      const { route, cors } = parsed;
       if (restRoutes.some((r) => r.method === route.method && r.resourcePath === route.resourcePath))
         throw new SelflessError(
           'INVALID_EVENT',
@@ -154,12 +149,7 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
           { where, hint: 'A function or another state machine already serves this method and path.' },
         );
       restRoutes.push(route);
-      const cors = restCors(isObj(entry[1]) ? entry[1].cors : undefined);
-      if (cors) {
-        const prev = corsByPath.get(route.resourcePath);
-        const methods = new Set([...(prev?.methods ?? []), ...cors.methods, route.method, 'OPTIONS']);
-        corsByPath.set(route.resourcePath, { ...(prev ?? cors), ...cors, methods: [...methods] });
-      }
+      addCors(corsByPath, route.resourcePath, route.method, cors);
     });
   }
 
@@ -211,16 +201,32 @@ export function compileApis(src: ApiSource, opts: CompileOptions = {}): ServiceA
   };
 }
 
-/** One `http` event of a state machine → a `stepfunctions` route (undefined when it is skipped). */
+/** Adds an http event's CORS to its path's preflight, merged with the other methods' on that path. */
+function addCors(
+  corsByPath: Map<string, RestCors>,
+  resourcePath: string,
+  method: string,
+  parsed: HttpCors | undefined,
+): void {
+  const cors = restCors(parsed);
+  if (!cors) return;
+  const prev = corsByPath.get(resourcePath);
+  const methods = new Set([...(prev?.methods ?? []), ...cors.methods, method, 'OPTIONS']);
+  corsByPath.set(resourcePath, { ...(prev ?? cors), ...cors, methods: [...methods] });
+}
+
+/** One `http` event of a state machine → a `stepfunctions` route and its CORS (undefined when skipped). */
 function stateMachineRoute(
   raw: unknown,
+  index: number,
   key: string,
-  where: string,
+  base: string,
   src: ApiSource,
   fnNames: Map<string, string>,
   restApiId: string,
   warnings: string[],
-): RestRoute | undefined {
+): { route: RestRoute; cors?: HttpCors } | undefined {
+  const where = `${base}.http`;
   const obj = isObj(raw) ? raw : undefined;
   const action = obj?.action ?? 'StartExecution';
   if (action !== 'StartExecution') {
@@ -228,7 +234,11 @@ function stateMachineRoute(
     return undefined;
   }
   // The integration is the plugin's own; what the event says about Lambda integrations does not apply.
-  const e = parseHttpEvent(obj ? { ...obj, integration: undefined, async: undefined } : raw, where);
+  const e = httpEventOrThrow(
+    obj ? { ...obj, integration: undefined, async: undefined } : raw,
+    index,
+    throwingContext(base, `state machine ${key}`, '2.0'),
+  );
   const template = obj && isObj(obj.request) ? obj.request.template : undefined;
   if (template !== undefined && template !== 'lambda_proxy')
     warnings.push(
@@ -239,7 +249,7 @@ function stateMachineRoute(
       `${where}.response.template: custom response templates are not supported; the StartExecution answer is returned.`,
     );
   const resourcePath = `/${e.path}`;
-  return {
+  const route: RestRoute = {
     kind: 'stepfunctions',
     stateMachine: {
       key,
@@ -254,10 +264,11 @@ function stateMachineRoute(
     resourceId: stableId(`${restApiId}${resourcePath}`, 6),
     private: e.private,
     async: false,
-    authorizer: restAuthorizer(e.authorizer, src, fnNames, `${where}.authorizer`, warnings),
+    authorizer: restAuthorizer(e.authorizer, fnNames, `${where}.authorizer`, warnings),
     schemas: requestSchemas(e.request, src, `${where}.request.schemas`),
     parameters: requestParameters(e.request),
   };
+  return { route, cors: e.cors };
 }
 
 function restApiName(src: ApiSource): string {
@@ -266,24 +277,16 @@ function restApiName(src: ApiSource): string {
     : `${src.stage}-${src.service}`;
 }
 
-/** serverless's `cors:` of an http event → defaulted settings, or undefined when off. */
-export function restCors(raw: unknown): RestCors | undefined {
-  if (raw === undefined || raw === false || raw === null) return undefined;
-  if (raw === true)
-    return { origins: ['*'], headers: DEFAULT_CORS_HEADERS, methods: [], allowCredentials: false };
-  if (!isObj(raw)) return undefined;
-  const origins = Array.isArray(raw.origins)
-    ? raw.origins.map(String)
-    : typeof raw.origin === 'string'
-      ? [raw.origin]
-      : ['*'];
+/** An http event's parsed `cors:` → the settings its path's preflight answers with (undefined when off). */
+function restCors(cors: HttpCors | undefined): RestCors | undefined {
+  if (!cors) return undefined;
   return {
-    origins,
-    headers: Array.isArray(raw.headers) ? raw.headers.map(String) : DEFAULT_CORS_HEADERS,
-    methods: Array.isArray(raw.methods) ? raw.methods.map((m) => String(m).toUpperCase()) : [],
-    allowCredentials: raw.allowCredentials === true,
-    maxAge: typeof raw.maxAge === 'number' ? raw.maxAge : undefined,
-    cacheControl: typeof raw.cacheControl === 'string' ? raw.cacheControl : undefined,
+    origins: cors.origins,
+    headers: cors.headers,
+    methods: cors.methods,
+    allowCredentials: cors.allowCredentials,
+    maxAge: cors.maxAge,
+    cacheControl: cors.cacheControl,
   };
 }
 
@@ -336,30 +339,25 @@ function functionNameOf(ref: unknown, fnNames: Map<string, string>): string | un
   return undefined;
 }
 
+/** An http event's parsed authorizer → the Lambda authorizer the gateway calls (undefined when not enforced). */
 function restAuthorizer(
-  raw: unknown,
-  src: ApiSource,
+  a: RestAuthorizer | undefined,
   fnNames: Map<string, string>,
   where: string,
   warnings: string[],
 ): RestAuthorizerDef | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  const obj: Obj = typeof raw === 'string' ? { name: raw } : isObj(raw) ? raw : {};
-  const type = String(obj.type ?? 'TOKEN').toUpperCase();
-  if (typeof raw === 'string' && raw.toLowerCase() === 'aws_iam') {
+  if (!a) return undefined;
+  if (a.type === 'AWS_IAM') {
     warnings.push(`${where}: aws_iam authorization is not enforced by Selfless.`);
     return undefined;
   }
-  if (type === 'COGNITO_USER_POOLS' || type === 'AWS_IAM' || type === 'CUSTOM') {
-    warnings.push(`${where}: ${type} authorizers are not enforced by Selfless.`);
+  if (a.type === 'COGNITO_USER_POOLS' || a.type === 'CUSTOM') {
+    warnings.push(`${where}: ${a.type} authorizers are not enforced by Selfless.`);
     return undefined;
   }
-  if (type !== 'TOKEN' && type !== 'REQUEST')
-    throw new SelflessError('INVALID_EVENT', `Unknown authorizer type '${obj.type}'.`, {
-      where,
-      hint: 'Use token, request, cognito_user_pools or aws_iam.',
-    });
-  const functionName = functionNameOf(obj.arn ?? obj.name, fnNames);
+  // An existing authorizer (`authorizerId`) can only be served when its name is one of our functions.
+  const ref = a.arn ?? a.functionKey ?? (a.authorizerId !== undefined ? a.name : undefined);
+  const functionName = functionNameOf(ref, fnNames);
   if (!functionName)
     throw new SelflessError(
       'INVALID_EVENT',
@@ -369,28 +367,17 @@ function restAuthorizer(
         hint: 'Give the function key, or an ARN of a deployed function.',
       },
     );
-  const ttl = typeof obj.resultTtlInSeconds === 'number' ? obj.resultTtlInSeconds : 300;
-  const identitySource =
-    typeof obj.identitySource === 'string'
-      ? obj.identitySource
-      : type === 'TOKEN'
-        ? 'method.request.header.Authorization'
-        : ttl === 0
-          ? ''
-          : 'method.request.header.Authorization';
-  void src;
   return {
     kind: 'rest-lambda',
-    name: typeof obj.name === 'string' ? obj.name : functionName,
-    type,
+    name: a.name,
+    type: a.type,
     functionName,
-    resultTtlInSeconds: ttl,
-    identitySources: identitySource
+    resultTtlInSeconds: a.resultTtlInSeconds,
+    identitySources: (a.identitySource ?? '')
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    identityValidationExpression:
-      typeof obj.identityValidationExpression === 'string' ? obj.identityValidationExpression : undefined,
+    identityValidationExpression: a.identityValidationExpression,
   };
 }
 

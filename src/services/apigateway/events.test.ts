@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseHttpEvent } from '../../config/http-events.js';
 import { buildEventV1, type RouteContext } from './event-v1.js';
 import { buildEventV2 } from './event-v2.js';
+import { apiEventOf } from './events.js';
 import { gatewayRequest, sampleEvent, shapeDiff } from './test-helpers.js';
 
 const restRoute: RouteContext = {
@@ -215,5 +217,33 @@ describe('payload 2.0 (HTTP API) events', () => {
     expect(e.isBase64Encoded).toBe(true);
     expect(Buffer.from(e.body as string, 'base64').toString()).toBe('x=1');
     expect(e.rawPath).toBe('/a b');
+  });
+});
+
+describe('http and httpApi events as the gateway reads them', () => {
+  it("takes a config's typed events as they are and parses written ones with the same parser", () => {
+    const typed = parseHttpEvent({ path: '/users//{id}', method: 'get' }, 0, {
+      owner: 'function a',
+      httpApiPayload: '2.0',
+      problem: () => {
+        throw new Error('no problem expected');
+      },
+    });
+    expect(apiEventOf(typed, 0, 'a', '2.0')).toBe(typed);
+    expect(apiEventOf({ http: { path: '/users//{id}', method: 'get' } }, 0, 'a', '2.0')).toEqual(typed);
+    expect(apiEventOf({ httpApi: 'GET /x' }, 1, 'a', '1.0')).toMatchObject({
+      routeKey: 'GET /x',
+      payload: '1.0',
+    });
+    expect(apiEventOf({ sqs: 'arn:aws:sqs:us-east-1:1:q' }, 2, 'a', '2.0')).toBeUndefined();
+    expect(
+      apiEventOf({ type: 'sqs', index: 2, raw: 'arn:aws:sqs:us-east-1:1:q' }, 2, 'a', '2.0'),
+    ).toBeUndefined();
+  });
+
+  it('throws the first problem of a written event, at its property', () => {
+    expect(() => apiEventOf({ httpApi: { method: 'FETCH', path: '/x' } }, 4, 'a', '2.0')).toThrow(
+      expect.objectContaining({ code: 'INVALID_EVENT', where: 'functions.a.events[4].httpApi.method' }),
+    );
   });
 });

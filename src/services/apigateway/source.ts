@@ -8,11 +8,20 @@ import { isObj } from './events.js';
 
 type Obj = Record<string, unknown>;
 
+/** A function with its events: typed by the config (a ServiceConfig's) or as written (a spec's). */
+export interface ApiFunction {
+  key: string;
+  name: string;
+  events: unknown[];
+  /** The function's `httpApi.payload`, which its httpApi events default to before the provider's. */
+  httpApiPayload?: '1.0' | '2.0';
+}
+
 export interface ApiSource {
   service: string;
   stage: string;
   region: string;
-  functions: Array<{ key: string; name: string; events: unknown[] }>;
+  functions: ApiFunction[];
   /** State machines of `stepFunctions.stateMachines` with their events (their `http` events share the REST API). */
   stateMachines?: Array<{ key: string; events: unknown[] }>;
   /** `provider.apiGateway` as written. */
@@ -48,13 +57,22 @@ export function sourceFromSpec(spec: DeploymentSpec): ApiSource {
     service: spec.service,
     stage: spec.stage,
     region: spec.region,
-    functions: spec.functions.map((f) => ({ key: f.key, name: f.name, events: f.events })),
+    functions: spec.functions.map((f) => ({
+      key: f.key,
+      name: f.name,
+      events: f.events,
+      httpApiPayload: payloadOf(f.extra?.httpApiPayload),
+    })),
     stateMachines: stateMachinesOf(s.stepFunctions),
     apiGateway: rawOf(pick(s, 'provider.apiGateway', 'apiGateway')),
     httpApi: httpApiOf(pick(s, 'provider.httpApi', 'httpApi')),
     documentation: rawOf(pick(s, 'custom.documentation', 'documentation')),
     selfless: rawOf(pick(s, 'custom.selfless', 'selfless')),
   };
+}
+
+function payloadOf(v: unknown): '1.0' | '2.0' | undefined {
+  return v === '1.0' || v === '2.0' ? v : undefined;
 }
 
 /** The state machines of a `stepFunctions` section (typed or as written) with their events. */
