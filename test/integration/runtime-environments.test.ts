@@ -108,6 +108,13 @@ describe.each<ChannelMode>(['fast', 'runtime-api'])(
           });
         });
 
+        it('runs the environment under the batch scheduling policy (a woken environment does not preempt the platform)', async () => {
+          const { pid } = json(await invoke(fn(runtime, handler('pid'))));
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          // Field 41 of /proc/<pid>/stat is the policy; SCHED_BATCH is 3.
+          expect(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]).toBe('3');
+        });
+
         it('writes START, the function output, END and REPORT in AWS formats to one stream per environment', async () => {
           const f = fn(runtime, handler('hello'));
           const out = await invoke(f, { who: 'logs' });

@@ -4,7 +4,7 @@
  * whole tree can be killed, and gets only the environment it is given.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +17,22 @@ export interface RuntimeProcess {
   socket?: Socket;
   /** performance.now() at spawn. */
   spawnedAt: number;
+}
+
+/**
+ * Execution environments run under Linux's SCHED_BATCH policy (through util-linux `chrt`, which
+ * execs the runtime in place, so the pid stays the runtime's). A batch task that wakes does not
+ * preempt the task running on its CPU: when the platform hands an event to an environment, the
+ * platform keeps its CPU and goes on dispatching and answering, and the environment runs on a free
+ * CPU or at the next tick. Without it, every dispatch at concurrency 50 on two cores cost the
+ * platform's thread a preemption (0.7 per request, measured; 0.25 with it). Functions see no
+ * difference but scheduling latency; where chrt is missing, runtimes start as plain processes.
+ */
+const CHRT = process.platform === 'linux' && existsSync('/usr/bin/chrt') ? '/usr/bin/chrt' : undefined;
+
+/** The command line that starts `cmd args` under the environments' scheduling policy. */
+export function scheduled(cmd: string, args: string[]): [string, string[]] {
+  return CHRT ? [CHRT, ['--batch', '0', cmd, ...args]] : [cmd, args];
 }
 
 /** The minimal environment of a pre-started process before it is given a function. */
@@ -33,8 +49,8 @@ export function spawnBootstrap(
   const fdArgs = opts.fast ? ['--fd=3'] : [];
   const [cmd, args] =
     family === 'node'
-      ? [process.execPath, [join(dir, 'index.mjs'), ...fdArgs]]
-      : [PYTHON_BIN, ['-u', join(dir, 'bootstrap.py'), ...fdArgs]];
+      ? scheduled(process.execPath, [join(dir, 'index.mjs'), ...fdArgs])
+      : scheduled(PYTHON_BIN, ['-u', join(dir, 'bootstrap.py'), ...fdArgs]);
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env,
@@ -72,7 +88,8 @@ export function spawnProvided(
   bootstrap: string,
   opts: { env: Record<string, string>; cwd: string },
 ): RuntimeProcess {
-  const child = spawn(bootstrap, [], {
+  const [cmd, args] = scheduled(bootstrap, []);
+  const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env,
     stdio: ['ignore', 'pipe', 'pipe'],
