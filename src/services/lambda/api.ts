@@ -9,20 +9,21 @@ import { isSelflessError } from '../../platform/errors.js';
 import { header, readBody } from '../../platform/http.js';
 import type { PlatformLimits } from '../../platform/limits.js';
 import type { WireApi, WireRequest } from '../../platform/service.js';
+import { functionConfiguration } from './configuration.js';
 import type { LambdaEngine } from './engine.js';
 import type { InvocationType } from './facade.js';
-import {
-  type AliasRecord,
-  awsTimestamp,
-  base64Sha,
-  type FunctionRecord,
-  type VersionConfig,
-} from './model.js';
+import type { AliasRecord, FunctionRecord, VersionConfig } from './model.js';
 
 const PREFIX = '/2015-03-31/functions';
-const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
 
 type Handler = (w: WireRequest, params: string[]) => Promise<void>;
+
+/** One operation of the Lambda API: method, path pattern (groups become params) and handler. */
+export interface LambdaRoute {
+  method: string;
+  path: RegExp;
+  handler: Handler;
+}
 
 /** Maps an engine error to the Lambda API's error. */
 export function toLambdaError(e: unknown): RestJsonError {
@@ -31,7 +32,10 @@ export function toLambdaError(e: unknown): RestJsonError {
     case 'RESOURCE_NOT_FOUND':
       return lambdaErrors.notFound(e.message);
     case 'INVALID_PARAMETER':
+    case 'INVALID_ARTIFACT':
       return lambdaErrors.invalidParameter(e.message);
+    case 'VALIDATION':
+      return { status: 400, type: 'ValidationException', message: e.message };
     case 'INVALID_JSON':
       return lambdaErrors.invalidContent(e.message);
     case 'REQUEST_TOO_LARGE':
@@ -55,33 +59,15 @@ export function toLambdaError(e: unknown): RestJsonError {
 }
 
 /** Builds the Lambda wire API over the engine. */
-export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endpoint: () => string): WireApi {
-  const configuration = (fn: FunctionRecord, c: VersionConfig, region: string) => ({
-    FunctionName: fn.name,
-    FunctionArn: engine.functionArn(fn.name, c.version === '$LATEST' ? undefined : c.version),
-    Runtime: c.runtime,
-    Role: ROLE,
-    Handler: c.handler,
-    CodeSize: c.codeSize,
-    Description: c.description,
-    Timeout: c.timeout,
-    MemorySize: c.memorySize,
-    LastModified: awsTimestamp(c.lastModified),
-    CodeSha256: base64Sha(c.codeSha256),
-    Version: c.version,
-    Environment: { Variables: c.environment },
-    TracingConfig: { Mode: 'PassThrough' },
-    RevisionId: c.revisionId,
-    Layers: c.layers.map((arn) => ({ Arn: arn, CodeSize: 0 })),
-    State: 'Active',
-    LastUpdateStatus: 'Successful',
-    PackageType: 'Zip',
-    Architectures: [c.architecture],
-    EphemeralStorage: { Size: 512 },
-    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: c.logGroup },
-    RuntimeVersionConfig: { RuntimeVersionArn: `arn:aws:lambda:${region}::runtime:selfless-${c.runtime}` },
-  });
+export function lambdaWireApi(
+  engine: LambdaEngine,
+  limits: PlatformLimits,
+  endpoint: () => string,
+  /** Further operations (function management, function-admin-api.ts), matched after these. */
+  extraRoutes: LambdaRoute[] = [],
+): WireApi {
+  const configuration = (fn: FunctionRecord, c: VersionConfig, region: string) =>
+    functionConfiguration((name, q) => engine.functionArn(name, q), fn, c, region);
 
   const alias = (a: AliasRecord) => ({
     AliasArn: engine.functionArn(a.functionName, a.name),
@@ -196,7 +182,7 @@ export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endp
   const resolveForRead = async (w: WireRequest, name: string) =>
     engine.resolve(name, w.url.searchParams.get('Qualifier') ?? undefined, () => 0.999999, w.region);
 
-  const routes: Array<{ method: string; path: RegExp; handler: Handler }> = [
+  const routes: LambdaRoute[] = [
     { method: 'POST', path: /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, handler: invoke },
     {
       method: 'GET',
@@ -232,7 +218,7 @@ export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endp
             RepositoryType: 'S3',
             Location: `${endpoint()}/_selfless/artifacts/${r.config.codeSha256}`,
           },
-          Tags: r.fn.service ? { STAGE: r.fn.stage, SERVICE: r.fn.service } : {},
+          Tags: r.fn.service ? { STAGE: r.fn.stage, SERVICE: r.fn.service } : (r.fn.tags ?? {}),
           ...(r.fn.reservedConcurrency !== undefined
             ? { Concurrency: { ReservedConcurrentExecutions: r.fn.reservedConcurrency } }
             : {}),
@@ -311,6 +297,7 @@ export function lambdaWireApi(engine: LambdaEngine, limits: PlatformLimits, endp
         w.res.end();
       },
     },
+    ...extraRoutes,
   ];
 
   return {

@@ -474,6 +474,49 @@ export class LambdaEngine implements LambdaFacade {
       );
   }
 
+  // ---- changes made through the Lambda API (function-admin.ts) ----------------------------------
+
+  /** Checks a function's layers as a deploy does; returns warnings. */
+  checkLayers(fn: { key: string; runtime: string; codeSha256: string; layers: string[] }): string[] {
+    if (this.layerResolver) return this.layerResolver.checkFunctionLayers(fn);
+    if (fn.layers.length)
+      throw new SelflessError('INVALID_PARAMETER', 'Layers are not available on this platform.');
+    return [];
+  }
+
+  /**
+   * Stores a created or changed function (with any further writes, atomically) and applies it the
+   * way a deployment's change is applied: new invocations get environments of the new
+   * configuration, in-flight ones finish on the old.
+   */
+  async commitFunction(record: FunctionRecord, writes: Write[] = []): Promise<void> {
+    await this.deps.store.batch([{ table: FUNCTIONS, key: record.name, value: record }, ...writes]);
+    this.remember(record);
+    await this.activate({ changed: [record.name], removed: [] });
+  }
+
+  /** Deletes a function with its versions, aliases and async settings, and stops its environments. */
+  async deleteFunction(name: string): Promise<void> {
+    await this.deps.store.batch(await this.deletionWrites(name));
+    await this.activate({ changed: [], removed: [name] });
+  }
+
+  /** Deletes one published version (refused while an alias points at it). */
+  async deleteVersion(fn: FunctionRecord, version: string): Promise<void> {
+    const users = (await this.listAliases(fn.name)).filter(
+      (a) => a.functionVersion === version || a.additionalVersionWeights?.[version] !== undefined,
+    );
+    if (users.length)
+      throw new SelflessError(
+        'RESOURCE_CONFLICT',
+        `Unable to delete version because the following aliases reference it: [${users.map((a) => a.name).join(', ')}]`,
+      );
+    await this.deps.store.batch([
+      { table: VERSIONS, key: versionKey(fn.name, version) },
+      { table: EVENT_INVOKE, key: eventInvokeKey(fn.name, version) },
+    ]);
+  }
+
   // ---- deployments -----------------------------------------------------------------------------
 
   /**

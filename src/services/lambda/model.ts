@@ -57,6 +57,10 @@ export interface FunctionRecord {
   versionFunction: boolean;
   /** serverless.yml extras kept verbatim (destinations, url, ...). */
   extra?: Record<string, unknown>;
+  /** The execution role given to CreateFunction/UpdateFunctionConfiguration (functions made through the API). */
+  role?: string;
+  /** Tags given to CreateFunction. */
+  tags?: Record<string, string>;
   createdAt: number;
 }
 

@@ -15,6 +15,8 @@ import { AsyncInvoker } from './async.js';
 import { DestinationDeliveries } from './destinations.js';
 import { LambdaEngine } from './engine.js';
 import { EVENT_INVOKE_PREFIX, EventInvokeConfigs, eventInvokeWireApi } from './event-invoke-api.js';
+import { FunctionAdmin } from './function-admin.js';
+import { CONCURRENCY_PATH, functionAdminRoutes } from './function-admin-api.js';
 import type { EnvironmentManager, LogSink } from './runtime/types.js';
 
 /** What the runtime layer needs to build an EnvironmentManager. */
@@ -74,7 +76,21 @@ export function lambdaPlugin(environments: EnvironmentFactory): ServicePlugin {
       );
       asyncInvoker = new AsyncInvoker(ctx.store, engine, ctx.clock, limits, ctx.log, deliveries);
       engine.setAsyncQueue(asyncInvoker);
-      api = lambdaWireApi(engine, limits, ctx.endpoint);
+      const admin = new FunctionAdmin({
+        engine,
+        store: ctx.store,
+        clock: ctx.clock,
+        dataDir: ctx.dataDir,
+        region: ctx.region,
+        accountConcurrency: limits.concurrency,
+      });
+      const e = engine;
+      api = lambdaWireApi(
+        engine,
+        limits,
+        ctx.endpoint,
+        functionAdminRoutes(admin, (name, q) => e.functionArn(name, q)),
+      );
       eventInvokeApi = eventInvokeWireApi(new EventInvokeConfigs(ctx.store, engine, ctx.clock));
       asyncInvoker.start();
       deliveries.start();
@@ -88,7 +104,10 @@ export function lambdaPlugin(environments: EnvironmentFactory): ServicePlugin {
     wire: {
       signingNames: ['lambda'],
       claims: (w) =>
-        w.url.pathname.startsWith('/2015-03-31/functions') || w.url.pathname.startsWith(EVENT_INVOKE_PREFIX),
+        w.url.pathname.startsWith('/2015-03-31/functions') ||
+        w.url.pathname.startsWith(EVENT_INVOKE_PREFIX) ||
+        // Put/DeleteFunctionConcurrency; the GET stays with the lifecycle reads.
+        (w.req.method !== 'GET' && CONCURRENCY_PATH.test(w.url.pathname)),
       handle: (w: WireRequest) => {
         if (!api || !eventInvokeApi) throw new Error('lambda service not started');
         if (w.url.pathname.startsWith(EVENT_INVOKE_PREFIX)) return eventInvokeApi.handle(w);
