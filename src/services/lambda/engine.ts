@@ -557,10 +557,14 @@ export class LambdaEngine implements LambdaFacade {
       if (existing && (existing.service !== spec.service || existing.stage !== spec.stage))
         throw new SelflessError(
           'FUNCTION_CONFLICT',
-          `Function ${f.name} already belongs to ${existing.service ? `service ${existing.service} stage ${existing.stage}` : 'another deployment'}.`,
+          existing.service
+            ? `Function ${f.name} already belongs to service ${existing.service} stage ${existing.stage}.`
+            : `Function ${f.name} already exists: it was created through the Lambda API (CreateFunction).`,
           {
             where: `functions.${f.key}`,
-            hint: 'Give the function another name, or remove the other service first.',
+            hint: existing.service
+              ? 'Give the function another name, or remove the other service first.'
+              : 'Give the function another name, or delete it (aws lambda delete-function) first.',
           },
         );
       const latest = configFromSpec(f, randomUUID(), now);
