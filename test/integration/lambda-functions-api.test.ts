@@ -6,6 +6,8 @@
  * a platform restart keeping all of it, DeleteFunction, and the refusal to delete a function a
  * Serverless service owns (whose next deploy writes serverless.yml's configuration back).
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -207,6 +209,48 @@ describe('function management through the Lambda API', () => {
     const gone = await failure(lambda.send(new GetFunctionCommand({ FunctionName: 'api-greeter' })));
     expect([gone.name, status(gone)]).toEqual(['ResourceNotFoundException', 404]);
     expect((await failure(invoke('api-greeter'))).name).toBe('ResourceNotFoundException');
+  });
+
+  it('lets an invocation in flight finish on the old configuration while new ones run the new', async () => {
+    const flag = path.join(data.dir, 'release-inflight');
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'api-inflight',
+        Runtime: 'nodejs20.x',
+        Role: ROLE,
+        Handler: 'index.handler',
+        Timeout: 30,
+        Environment: { Variables: { GREETING: 'old' } },
+        Code: {
+          ZipFile: await zipFiles({
+            'index.js':
+              "const fs = require('fs');\nexports.handler = async (event) => {\n  while (event.waitFor && !fs.existsSync(event.waitFor)) await new Promise((r) => setTimeout(r, 20));\n  return { greeting: process.env.GREETING };\n};",
+          }),
+        },
+      }),
+    );
+    const inFlight = lambda.send(
+      new InvokeCommand({ FunctionName: 'api-inflight', Payload: JSON.stringify({ waitFor: flag }) }),
+    );
+    // Guarded wait (not an assertion) until the platform reports the invocation running.
+    for (let i = 0; ; i++) {
+      const c = (await (await fetch(`${platform.url}/_selfless/concurrency`)).json()) as {
+        functions: Array<{ functionName: string; busy: number }>;
+      };
+      if (c.functions.some((f) => f.functionName === 'api-inflight' && f.busy > 0)) break;
+      if (i > 500) throw new Error('the first invocation never started');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'api-inflight',
+        Environment: { Variables: { GREETING: 'new' } },
+      }),
+    );
+    expect(await invoke('api-inflight')).toEqual({ greeting: 'new' });
+    writeFileSync(flag, '');
+    expect(decode((await inFlight).Payload)).toEqual({ greeting: 'old' });
+    expect(await invoke('api-inflight')).toEqual({ greeting: 'new' });
   });
 
   it('delivers a failed event to the dead-letter queue set by UpdateFunctionConfiguration', async () => {
