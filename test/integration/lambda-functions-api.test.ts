@@ -22,6 +22,7 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../src/platform/platform.js';
@@ -295,6 +296,43 @@ describe('function management through the Lambda API', () => {
       { order: 7 },
     ]);
     sqs.destroy();
+  });
+
+  it('takes code from an object in the platform S3', async () => {
+    const s3 = new S3Client({
+      endpoint: platform.url,
+      region: 'us-east-1',
+      credentials: TEST_CREDENTIALS,
+      forcePathStyle: true,
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: 'code-bucket' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'code-bucket', Key: 'fn/v3.zip', Body: await greeter('v3') }),
+    );
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'api-from-s3',
+        Runtime: 'nodejs20.x',
+        Role: ROLE,
+        Handler: 'index.handler',
+        Code: { S3Bucket: 'code-bucket', S3Key: 'fn/v3.zip' },
+      }),
+    );
+    expect(await invoke('api-from-s3')).toMatchObject({ code: 'v3' });
+    const missing = await failure(
+      lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: 'api-from-s3',
+          S3Bucket: 'code-bucket',
+          S3Key: 'nope.zip',
+        }),
+      ),
+    );
+    expect([missing.name, missing.message]).toEqual([
+      'InvalidParameterValueException',
+      'Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: The specified key does not exist.',
+    ]);
+    s3.destroy();
   });
 
   it('refuses to delete a function a Serverless service owns; its next deploy writes serverless.yml back', async () => {

@@ -32,6 +32,8 @@ export interface FunctionAdminDeps {
   region: string;
   /** The account's concurrency limit (GetAccountSettings' ConcurrentExecutions). */
   accountConcurrency: number;
+  /** The bytes of an object in the platform's S3; throws its S3 error (NoSuchBucket, NoSuchKey). */
+  s3Object(bucket: string, key: string): Promise<Buffer>;
 }
 
 /** What a change returns: the record and the configuration to answer with. */
@@ -198,9 +200,10 @@ export class FunctionAdmin {
   private async storeCode(source: CodeSource): Promise<{ sha256: string; size: number }> {
     const { blobs } = this.deps.store;
     let sha256: string;
-    if (source.kind === 'zip') {
-      sha256 = createHash('sha256').update(source.zip).digest('hex');
-      if (!(await blobs.has(artifactKey(sha256)))) await blobs.put(artifactKey(sha256), source.zip);
+    if (source.kind !== 'artifact') {
+      const zip = source.kind === 'zip' ? source.zip : await this.fromS3(source.bucket, source.key);
+      sha256 = createHash('sha256').update(zip).digest('hex');
+      if (!(await blobs.has(artifactKey(sha256)))) await blobs.put(artifactKey(sha256), zip);
     } else {
       sha256 = source.sha256;
       if (!(await blobs.has(artifactKey(sha256))))
@@ -222,6 +225,19 @@ export class FunctionAdmin {
       throw e;
     }
     return { sha256, size: statSync(file).size };
+  }
+
+  private async fromS3(bucket: string, key: string): Promise<Buffer> {
+    try {
+      return await this.deps.s3Object(bucket, key);
+    } catch (e) {
+      if (!isSelflessError(e)) throw e;
+      throw new SelflessError(
+        'INVALID_PARAMETER',
+        `Error occurred while GetObject. S3 Error Code: ${e.code}. S3 Error Message: ${e.message}`,
+        { cause: e },
+      );
+    }
   }
 
   /** A function named without a qualifier (the update operations change `$LATEST` only). */

@@ -45,14 +45,19 @@ describe('CreateFunction input', () => {
     expect(input.code.kind).toBe('zip');
   });
 
-  it('reads code from an artifact uploaded to the platform, and nothing else from S3', () => {
+  it('reads code from an artifact uploaded to the platform or from an S3 object', () => {
     const sha = 'a'.repeat(64);
     expect(
       parseCreateFunction(create({ Code: { S3Bucket: 'selfless-artifacts', S3Key: `${sha}.zip` } })).code,
     ).toEqual({ kind: 'artifact', sha256: sha });
+    expect(parseCreateFunction(create({ Code: { S3Bucket: 'mine', S3Key: 'f.zip' } })).code).toEqual({
+      kind: 's3',
+      bucket: 'mine',
+      key: 'f.zip',
+    });
     expect(
-      rejection(() => parseCreateFunction(create({ Code: { S3Bucket: 'mine', S3Key: 'f.zip' } }))).code,
-    ).toBe('INVALID_PARAMETER');
+      rejection(() => parseCreateFunction(create({ Code: { S3Bucket: 'b', S3Key: 'f.zip' } }))).code,
+    ).toBe('VALIDATION');
   });
 
   it('refuses missing members, bad names, roles, images and bytes that are not a zip', () => {

@@ -13,7 +13,9 @@ import { ARTIFACT_BUCKET } from './layers-api.js';
 export type CodeSource =
   | { kind: 'zip'; zip: Buffer }
   /** An artifact uploaded to the platform (S3Bucket `selfless-artifacts`, S3Key `<sha256>.zip`). */
-  | { kind: 'artifact'; sha256: string };
+  | { kind: 'artifact'; sha256: string }
+  /** An object in the platform's S3. */
+  | { kind: 's3'; bucket: string; key: string };
 
 /** The settings UpdateFunctionConfiguration may change; absent = unchanged. */
 export interface ConfigurationInput {
@@ -305,14 +307,21 @@ function parseCode(code: Body): CodeSource {
     return { kind: 'zip', zip };
   }
   if (code.S3Bucket !== undefined || code.S3Key !== undefined) {
-    const bucket = typeof code.S3Bucket === 'string' ? code.S3Bucket : '';
-    const key = typeof code.S3Key === 'string' ? code.S3Key : '';
-    const sha = key.replace(/\.zip$/, '');
-    if (bucket !== ARTIFACT_BUCKET || !/^[0-9a-f]{64}$/.test(sha))
-      throw invalid(
-        `Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: Selfless reads code only from S3Bucket "${ARTIFACT_BUCKET}" with S3Key "<sha256>.zip" of an artifact uploaded to this platform; send ZipFile otherwise.`,
+    if (code.S3ObjectVersion !== undefined)
+      throw invalid('Selfless S3 keeps no object versions; leave out S3ObjectVersion.');
+    const bucket = string(code.S3Bucket ?? '', 's3Bucket');
+    const key = string(code.S3Key ?? '', 's3Key');
+    if (!/^[0-9A-Za-z.\-_]{3,63}$/.test(bucket))
+      throw validation(
+        `Value '${bucket}' at 's3Bucket' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[0-9A-Za-z\\.\\-_]*(?<!\\.)$`,
       );
-    return { kind: 'artifact', sha256: sha };
+    if (key.length < 1 || key.length > 1024)
+      throw validation(
+        `Value '${key}' at 's3Key' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+      );
+    const sha = key.replace(/\.zip$/, '');
+    if (bucket === ARTIFACT_BUCKET && /^[0-9a-f]{64}$/.test(sha)) return { kind: 'artifact', sha256: sha };
+    return { kind: 's3', bucket, key };
   }
   throw invalid('Please provide a source for function code: ZipFile, or S3Bucket with S3Key.');
 }

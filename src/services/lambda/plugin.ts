@@ -8,6 +8,7 @@ import type { Clock } from '../../platform/clock.js';
 import { type PlatformLimits, resolveLimits } from '../../platform/limits.js';
 import type { Logger, PlatformContext, ServicePlugin, WireApi, WireRequest } from '../../platform/service.js';
 import type { EventsFacade } from '../events/plugin.js';
+import type { S3Facade } from '../s3/plugin.js';
 import type { SnsFacade } from '../sns/facade.js';
 import type { SqsFacade } from '../sqs/facade.js';
 import { lambdaWireApi } from './api.js';
@@ -83,6 +84,14 @@ export function lambdaPlugin(environments: EnvironmentFactory): ServicePlugin {
         dataDir: ctx.dataDir,
         region: ctx.region,
         accountConcurrency: limits.concurrency,
+        // S3 starts after Lambda: looked up when a function's code comes from a bucket.
+        s3Object: async (bucket, key) => {
+          const s3 = ctx.service<S3Facade>('s3').engine;
+          const chunks: Buffer[] = [];
+          for await (const c of s3.openObject(await s3.head(bucket, key)) as AsyncIterable<Buffer>)
+            chunks.push(Buffer.from(c));
+          return Buffer.concat(chunks);
+        },
       });
       const e = engine;
       api = lambdaWireApi(
