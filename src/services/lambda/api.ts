@@ -1,6 +1,7 @@
 /**
  * The AWS Lambda API (restJson1, signing name `lambda`): Invoke, ListFunctions, GetFunction,
- * GetFunctionConfiguration, PublishVersion, ListVersionsByFunction and the alias operations.
+ * GetFunctionConfiguration, PublishVersion, ListVersionsByFunction and the alias operations, plus
+ * the routes the plugin adds (function management, function-admin-api.ts).
  * SelflessErrors from the engine become AWS's status, `x-amzn-ErrorType` and JSON body here.
  */
 import { randomUUID } from 'node:crypto';
