@@ -95,10 +95,10 @@ const fmt = (r) =>
 
 /**
  * Warms a target at c=50, then runs c=1 and c=50 (and with --long the sustained run) right after,
- * before anything else runs. With `cpu`, also prints CPU per request of the platform and its
- * environments.
+ * before anything else runs. With `cpu` (pid, cmd) → 'front' | 'handlers' | null, also prints CPU
+ * per request of the process that takes the HTTP requests and of the processes running the handler.
  */
-async function measure(name, url, { cpu = false, pid, withEnvironments = false } = {}) {
+async function measure(name, url, { cpu, pid, withEnvironments = false } = {}) {
   await load(url, 50, WARMUP);
   for (const c of [1, 50]) {
     const before = cpu ? cpuSnapshot() : undefined;
@@ -106,12 +106,10 @@ async function measure(name, url, { cpu = false, pid, withEnvironments = false }
     results.push({ name, c, ...r });
     console.log(`${name.padEnd(18)} c=${String(c).padEnd(3)} ${fmt(r)}`);
     if (before) {
-      const groups = cpuByGroup(before, cpuSnapshot(), (pid, cmd) =>
-        pid === process.pid ? 'platform' : cmd.includes('/runtimes/') ? 'environments' : null,
-      );
+      const groups = cpuByGroup(before, cpuSnapshot(), cpu);
       const per = (g) => ((groups.get(g) ?? 0) / r.requests).toFixed(3);
       console.log(
-        `${''.padEnd(24)}CPU per request: platform ${per('platform')} ms, environments ${per('environments')} ms`,
+        `${''.padEnd(24)}CPU per request: front ${per('front')} ms, handler processes ${per('handlers')} ms`,
       );
     }
   }
@@ -248,8 +246,18 @@ try {
       )} req/s  p50 ${q(0.5).toFixed(2).padStart(6)} ms  p99 ${q(0.99).toFixed(2).padStart(6)} ms  (in-process facade, no HTTP)`,
   );
   await measure('bare node:http', bareUrl);
-  await measure('process floor', floorUrl);
-  await measure('selfless gateway', gwUrl, { cpu: true, pid: process.pid, withEnvironments: true });
+  // The same split for the floor and the gateway: at c=50 both spread requests over 50 processes
+  // on 2 CPUs, and each process's cost per request grows with that alone (cold caches and TLBs).
+  const floorPid = floor.proc.pid;
+  await measure('process floor', floorUrl, {
+    cpu: (p, cmd) =>
+      p === floorPid ? 'front' : cmd.startsWith(`${process.execPath} -e `) ? 'handlers' : null,
+  });
+  await measure('selfless gateway', gwUrl, {
+    cpu: (p, cmd) => (p === process.pid ? 'front' : cmd.includes('/runtimes/') ? 'handlers' : null),
+    pid: process.pid,
+    withEnvironments: true,
+  });
   if (offlineUrl) await measure('serverless-offline', offlineUrl, { pid: offlinePid });
 
   const get = (name, c) => results.find((r) => r.name === name && r.c === c);
