@@ -4,6 +4,7 @@
  */
 import { apigatewayPlugin } from '../services/apigateway/plugin.js';
 import { eventsPlugin } from '../services/events/plugin.js';
+import { kinesisPlugin } from '../services/kinesis/plugin.js';
 import { lambdaLifecycle } from '../services/lambda/lifecycle.js';
 import { type EnvironmentFactory, lambdaPlugin } from '../services/lambda/plugin.js';
 import { logsPlugin } from '../services/logs/plugin.js';
@@ -31,5 +32,6 @@ export function servicePlugins(o: RegistryOptions): ServicePlugin[] {
     stepFunctionsPlugin(),
     s3Plugin(),
     eventsPlugin(),
+    kinesisPlugin(),
   ];
 }

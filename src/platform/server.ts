@@ -4,8 +4,9 @@
  * a 500 of the same shape; the server keeps serving.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, Server, type ServerResponse } from 'node:http';
+import { createServer as createH2Server, type Http2Session } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
 import { describeRequest, type Route, routeRequest } from './router.js';
 import type { Logger, WireRequest } from './service.js';
 
@@ -35,14 +36,68 @@ export function sendAwsError(res: ServerResponse, status: number, type: string, 
   res.end(body);
 }
 
+/** The client connection preface of HTTP/2 with prior knowledge (RFC 9113 §3.4). */
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+
+/**
+ * An HTTP/1.1 server that also serves cleartext HTTP/2 (h2c with prior knowledge) on the same port:
+ * the JS v3 Kinesis client speaks HTTP/2 by default. Closing all connections closes the h2 ones too.
+ */
+class DualProtocolServer extends Server {
+  readonly h2Sessions = new Set<Http2Session>();
+  override closeAllConnections(): void {
+    super.closeAllConnections();
+    for (const s of this.h2Sessions) s.destroy();
+  }
+}
+
+/**
+ * Reads a connection's first bytes and hands it to HTTP/2 when they are the h2 preface, to
+ * HTTP/1.1 otherwise; the bytes read are put back first.
+ */
+function sniffProtocol(socket: Socket, route: (h2: boolean) => void): void {
+  let seen: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+    const n = Math.min(seen.length, H2_PREFACE.length);
+    const h2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
+    if (h2 && seen.length < H2_PREFACE.length) return;
+    socket.off('data', onData);
+    socket.pause();
+    socket.unshift(seen);
+    route(h2);
+  };
+  socket.on('data', onData);
+}
+
 /** Creates (not yet listening) the platform's server. */
 export function createPlatformServer(h: ServerHandlers): Server {
-  const server = createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void handle(req, res).catch((e) => {
       h.log.error(`request ${req.method} ${req.url} failed: ${(e as Error)?.stack ?? e}`);
       sendAwsError(res, 500, 'InternalFailure', 'The platform failed to process the request.');
     });
+  };
+  const server = new DualProtocolServer(
+    { keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 },
+    onRequest,
+  );
+  // The compatibility API's request and response carry what the handlers use (headers, url,
+  // method, body stream, writeHead/end), so both protocols share one handler.
+  const h2 = createH2Server({}, onRequest as unknown as Parameters<typeof createH2Server>[1]);
+  h2.on('session', (session) => {
+    server.h2Sessions.add(session);
+    session.on('close', () => server.h2Sessions.delete(session));
   });
+  const http1 = server.listeners('connection') as Array<(socket: Socket) => void>;
+  server.removeAllListeners('connection');
+  server.on('connection', (socket: Socket) =>
+    sniffProtocol(socket, (isH2) => {
+      if (isH2) h2.emit('connection', socket);
+      else for (const l of http1) l.call(server, socket);
+      process.nextTick(() => socket.resume());
+    }),
+  );
   server.on('clientError', (err, socket) => {
     if (socket.writable)
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
