@@ -14,6 +14,7 @@ import { functionConfiguration } from './configuration.js';
 import type { LambdaEngine } from './engine.js';
 import type { InvocationType } from './facade.js';
 import type { AliasRecord, FunctionRecord, VersionConfig } from './model.js';
+import { readJsonObject } from './request-body.js';
 
 const PREFIX = '/2015-03-31/functions';
 
@@ -80,26 +81,6 @@ export function lambdaWireApi(
       : {}),
     RevisionId: a.revisionId,
   });
-
-  const jsonBody = async (w: WireRequest): Promise<Record<string, unknown>> => {
-    const body = await readBody(w.req, 1024 * 1024);
-    if (body.length === 0) return {};
-    let v: unknown;
-    try {
-      v = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw Object.assign(new Error(), {
-        restError: lambdaErrors.invalidContent(
-          `Could not parse request body into json: ${(e as Error).message}`,
-        ),
-      });
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      throw Object.assign(new Error(), {
-        restError: lambdaErrors.invalidContent('The request body must be a JSON object.'),
-      });
-    return v as Record<string, unknown>;
-  };
 
   const paginate = <T>(items: T[], w: WireRequest) => {
     const marker = Number(w.url.searchParams.get('Marker') ?? 0) || 0;
@@ -230,7 +211,7 @@ export function lambdaWireApi(
       method: 'POST',
       path: /^\/2015-03-31\/functions\/([^/]+)\/versions\/?$/,
       handler: async (w, [name]) => {
-        const body = await jsonBody(w);
+        const body = await readJsonObject(w, 1024 * 1024, 'PublishVersion');
         const { fn } = await engine.resolve(name);
         const config = await engine.publishVersion(fn.name, {
           description: optString(body.Description),
@@ -258,7 +239,7 @@ export function lambdaWireApi(
       method: 'POST',
       path: /^\/2015-03-31\/functions\/([^/]+)\/aliases\/?$/,
       handler: async (w, [name]) => {
-        const body = await jsonBody(w);
+        const body = await readJsonObject(w, 1024 * 1024, 'CreateAlias');
         const a = await engine.putAlias(name, String(body.Name ?? ''), aliasInput(body), 'create');
         sendRestJson(w.res, 201, alias(a));
       },
@@ -285,7 +266,7 @@ export function lambdaWireApi(
       method: 'PUT',
       path: /^\/2015-03-31\/functions\/([^/]+)\/aliases\/([^/]+)\/?$/,
       handler: async (w, [name, a]) => {
-        const body = await jsonBody(w);
+        const body = await readJsonObject(w, 1024 * 1024, 'UpdateAlias');
         sendRestJson(w.res, 200, alias(await engine.putAlias(name, a, aliasInput(body), 'update')));
       },
     },

@@ -8,7 +8,7 @@ import { lambdaErrors, sendRestJson, sendRestJsonError } from '../../aws/rest-js
 import type { Clock } from '../../platform/clock.js';
 import { SelflessError } from '../../platform/errors.js';
 import { readBody } from '../../platform/http.js';
-import type { WireApi, WireRequest } from '../../platform/service.js';
+import type { WireApi } from '../../platform/service.js';
 import type { Store, Table } from '../../platform/store/port.js';
 import { toLambdaError } from './api.js';
 import type { LambdaEngine } from './engine.js';
@@ -19,6 +19,7 @@ import {
   eventInvokeKey,
   validateEventInvokeSettings,
 } from './event-invoke.js';
+import { readJsonObject } from './request-body.js';
 
 export const EVENT_INVOKE_PREFIX = '/2019-09-25/functions/';
 const CONFIG = /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/;
@@ -157,22 +158,6 @@ export class EventInvokeConfigs {
 
 /** The wire API of the operations. */
 export function eventInvokeWireApi(configs: EventInvokeConfigs): WireApi {
-  const jsonBody = async (w: WireRequest): Promise<Record<string, unknown>> => {
-    const raw = await readBody(w.req, 256 * 1024);
-    if (raw.length === 0) return {};
-    let v: unknown;
-    try {
-      v = JSON.parse(raw.toString('utf8'));
-    } catch (e) {
-      throw new SelflessError(
-        'INVALID_JSON',
-        `Could not parse request body into json: ${(e as Error).message}`,
-      );
-    }
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      throw new SelflessError('INVALID_JSON', 'The request body must be a JSON object.');
-    return v as Record<string, unknown>;
-  };
   return {
     signingNames: ['lambda'],
     claims: (w) => w.url.pathname.startsWith(EVENT_INVOKE_PREFIX),
@@ -197,7 +182,11 @@ export function eventInvokeWireApi(configs: EventInvokeConfigs): WireApi {
         if (one) {
           const name = decodeURIComponent(one[1]!);
           if (method === 'PUT' || method === 'POST') {
-            const body = await jsonBody(w);
+            const body = await readJsonObject(
+              w,
+              256 * 1024,
+              method === 'PUT' ? 'PutFunctionEventInvokeConfig' : 'UpdateFunctionEventInvokeConfig',
+            );
             sendRestJson(
               w.res,
               200,

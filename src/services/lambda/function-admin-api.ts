@@ -12,8 +12,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sendRestJson } from '../../aws/rest-json.js';
-import { isSelflessError, SelflessError } from '../../platform/errors.js';
-import { readBody } from '../../platform/http.js';
 import type { WireRequest } from '../../platform/service.js';
 import type { LambdaRoute } from './api.js';
 import { functionConfiguration, type Readiness } from './configuration.js';
@@ -24,6 +22,7 @@ import {
   parseConfiguration,
   parseCreateFunction,
 } from './function-input.js';
+import { readJsonObject } from './request-body.js';
 
 /** Paths of the concurrency writes (the lambda plugin claims them for PUT and DELETE). */
 export const CONCURRENCY_PATH = /^\/2017-10-31\/functions\/([^/]+)\/concurrency\/?$/;
@@ -47,7 +46,7 @@ export function functionAdminRoutes(
       method: 'POST',
       path: /^\/2015-03-31\/functions\/?$/,
       handler: async (w) => {
-        const body = await bodyOf(w, MAX_CODE_REQUEST_BYTES, 'CreateFunction');
+        const body = await readJsonObject(w, MAX_CODE_REQUEST_BYTES, 'CreateFunction');
         const r = await admin.create(parseCreateFunction(body), w.region);
         answer(w, 201, r, 'creating');
       },
@@ -56,7 +55,7 @@ export function functionAdminRoutes(
       method: 'PUT',
       path: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/,
       handler: async (w, [name]) => {
-        const body = await bodyOf(w, 1024 * 1024, 'UpdateFunctionConfiguration');
+        const body = await readJsonObject(w, 1024 * 1024, 'UpdateFunctionConfiguration');
         answer(w, 200, await admin.updateConfiguration(name!, parseConfiguration(body)), 'updating');
       },
     },
@@ -64,7 +63,7 @@ export function functionAdminRoutes(
       method: 'PUT',
       path: /^\/2015-03-31\/functions\/([^/]+)\/code\/?$/,
       handler: async (w, [name]) => {
-        const body = await bodyOf(w, MAX_CODE_REQUEST_BYTES, 'UpdateFunctionCode');
+        const body = await readJsonObject(w, MAX_CODE_REQUEST_BYTES, 'UpdateFunctionCode');
         const input = parseCodeUpdate(body);
         const r = await admin.updateCode(name!, input);
         answer(w, 200, r, input.dryRun ? 'ready' : 'updating');
@@ -82,7 +81,7 @@ export function functionAdminRoutes(
       method: 'PUT',
       path: CONCURRENCY_PATH,
       handler: async (w, [name]) => {
-        const n = parseConcurrency(await bodyOf(w, 64 * 1024, 'PutFunctionConcurrency'));
+        const n = parseConcurrency(await readJsonObject(w, 64 * 1024, 'PutFunctionConcurrency'));
         const fn = await admin.putConcurrency(name!, n);
         sendRestJson(w.res, 200, { ReservedConcurrentExecutions: fn.reservedConcurrency });
       },
@@ -96,32 +95,4 @@ export function functionAdminRoutes(
       },
     },
   ];
-}
-
-/** The JSON object in a request body; 413 over `limit`, InvalidRequestContent when not an object. */
-async function bodyOf(w: WireRequest, limit: number, operation: string): Promise<Record<string, unknown>> {
-  let raw: Buffer;
-  try {
-    raw = await readBody(w.req, limit);
-  } catch (e) {
-    if (isSelflessError(e) && e.code === 'BODY_TOO_LARGE')
-      throw new SelflessError(
-        'REQUEST_TOO_LARGE',
-        `Request must be smaller than ${limit} bytes for the ${operation} operation`,
-      );
-    throw e;
-  }
-  if (raw.length === 0) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(raw.toString('utf8'));
-  } catch (e) {
-    throw new SelflessError(
-      'INVALID_JSON',
-      `Could not parse request body into json: ${(e as Error).message}`,
-    );
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v))
-    throw new SelflessError('INVALID_JSON', 'The request body must be a JSON object.');
-  return v as Record<string, unknown>;
 }

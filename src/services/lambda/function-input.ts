@@ -6,8 +6,10 @@
  * VALIDATION → ValidationException (constraint violations, AWS's "1 validation error detected"),
  * INVALID_PARAMETER → InvalidParameterValueException.
  */
+
 import { SelflessError } from '../../platform/errors.js';
 import { ARTIFACT_BUCKET } from './layers-api.js';
+import { RESERVED_VARIABLES } from './runtime/environment-vars.js';
 
 /** Where the code of a function comes from. */
 export type CodeSource =
@@ -83,27 +85,6 @@ export const AWS_RUNTIMES = [
   'provided.al2',
   'provided.al2023',
 ];
-
-/** Keys Lambda sets itself and refuses in a function's environment. */
-export const RESERVED_ENV_KEYS = new Set([
-  '_HANDLER',
-  '_X_AMZN_TRACE_ID',
-  'AWS_REGION',
-  'AWS_EXECUTION_ENV',
-  'AWS_LAMBDA_FUNCTION_NAME',
-  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
-  'AWS_LAMBDA_FUNCTION_VERSION',
-  'AWS_LAMBDA_INITIALIZATION_TYPE',
-  'AWS_LAMBDA_LOG_GROUP_NAME',
-  'AWS_LAMBDA_LOG_STREAM_NAME',
-  'AWS_ACCESS_KEY',
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_LAMBDA_RUNTIME_API',
-  'LAMBDA_TASK_ROOT',
-  'LAMBDA_RUNTIME_DIR',
-]);
 
 const ROLE = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 const LAYER_VERSION_ARN = /^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+$/;
@@ -270,7 +251,7 @@ export function parseEnvironment(v: unknown): Record<string, string> {
       throw invalid(`The value of the environment variable ${k} must be a string.`);
     out[k] = value;
   }
-  const reserved = Object.keys(out).filter((k) => RESERVED_ENV_KEYS.has(k));
+  const reserved = Object.keys(out).filter((k) => RESERVED_VARIABLES.has(k));
   if (reserved.length)
     throw invalid(
       `Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: ${reserved.join(', ')}`,

@@ -14,6 +14,7 @@ import type { Store } from '../../platform/store/port.js';
 import { toLambdaError } from './api.js';
 import { artifactKey } from './code.js';
 import { type LayerStore, type LayerVersionRecord, parseLayerVersionArn } from './layers.js';
+import { readJsonObject } from './request-body.js';
 
 export const LAYERS_PREFIX = '/2018-10-31/layers';
 /** The pseudo bucket naming artifacts uploaded to the platform's control API. */
@@ -30,20 +31,9 @@ export function layersWireApi(layers: LayerStore, store: Store, endpoint: () => 
     const { Content: _content, LayerArn: _arn, ...rest } = layers.describe(r, location(r));
     return rest;
   };
-  const bodyOf = async (w: WireRequest): Promise<Record<string, unknown>> => {
-    const raw = await readBody(w.req, MAX_REQUEST_BYTES);
-    if (raw.length === 0) return {};
-    try {
-      const v = JSON.parse(raw.toString('utf8'));
-      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      // reported below
-    }
-    throw new SelflessError('INVALID_JSON', 'Could not parse request body into json.');
-  };
 
   const publish: Handler = async (w, [name]) => {
-    const body = await bodyOf(w);
+    const body = await readJsonObject(w, MAX_REQUEST_BYTES, 'PublishLayerVersion');
     const content = body.Content as Record<string, unknown> | undefined;
     if (!content || typeof content !== 'object')
       throw new SelflessError(

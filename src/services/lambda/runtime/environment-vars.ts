@@ -16,7 +16,10 @@ import {
 } from './runtimes.js';
 import type { RuntimeFunction } from './types.js';
 
-/** Variables users cannot set (AWS rejects them at deploy); the platform's values always win. */
+/**
+ * Variables users cannot set: the Lambda API refuses them in a function's environment, and in a
+ * deployed service's environment the platform's values always win.
+ */
 export const RESERVED_VARIABLES = new Set([
   '_HANDLER',
   '_X_AMZN_TRACE_ID',
@@ -29,6 +32,7 @@ export const RESERVED_VARIABLES = new Set([
   'AWS_LAMBDA_INITIALIZATION_TYPE',
   'AWS_LAMBDA_LOG_GROUP_NAME',
   'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
