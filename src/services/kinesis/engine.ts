@@ -247,15 +247,33 @@ export class KinesisEngine {
     opts: { sequenceNumber?: string; timestamp?: number } = {},
   ): Promise<string> {
     const s = this.get(ref);
+    const after = await this.position(s.name, shardId, type, opts);
+    return encodeIterator({
+      stream: s.name,
+      created: s.createdAt,
+      shardId,
+      after,
+      issuedAt: this.clock.now(),
+    });
+  }
+
+  /**
+   * A starting position as the sequence number records are read after ('' = the shard's start):
+   * what iterators and event source mappings keep.
+   */
+  async position(
+    ref: string,
+    shardId: string,
+    type: IteratorType,
+    opts: { sequenceNumber?: string; timestamp?: number } = {},
+  ): Promise<string> {
+    const s = this.get(ref);
     const index = this.shardIndex(s, shardId);
-    let after: string;
     switch (type) {
       case 'TRIM_HORIZON':
-        after = '';
-        break;
+        return '';
       case 'LATEST':
-        after = sequenceNumber(epochOf(s), index, this.counters.get(s.name) ?? 0n);
-        break;
+        return sequenceNumber(epochOf(s), index, this.counters.get(s.name) ?? 0n);
       case 'AT_SEQUENCE_NUMBER':
       case 'AFTER_SEQUENCE_NUMBER': {
         const seq = opts.sequenceNumber;
@@ -266,20 +284,13 @@ export class KinesisEngine {
           throw invalidArgument(
             `StartingSequenceNumber ${seq} used in GetShardIterator on shard ${shardId} in stream ${s.name} under account ${s.arn.split(':')[4]} is invalid.`,
           );
-        after =
-          type === 'AFTER_SEQUENCE_NUMBER'
-            ? seq
-            : parsed.counter === 0n
-              ? ''
-              : sequenceNumber(parsed.epoch, index, parsed.counter - 1n);
-        break;
+        if (type === 'AFTER_SEQUENCE_NUMBER') return seq;
+        return parsed.counter === 0n ? '' : sequenceNumber(parsed.epoch, index, parsed.counter - 1n);
       }
-      case 'AT_TIMESTAMP': {
+      case 'AT_TIMESTAMP':
         if (opts.timestamp === undefined)
           throw invalidArgument('Timestamp must be provided for ShardIteratorType AT_TIMESTAMP.');
-        after = await this.positionAt(s, shardId, index, opts.timestamp);
-        break;
-      }
+        return this.positionAt(s, shardId, index, opts.timestamp);
       default:
         throw validation(
           'shardIteratorType',
@@ -287,13 +298,6 @@ export class KinesisEngine {
           'Member must satisfy enum value set: [AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]',
         );
     }
-    return encodeIterator({
-      stream: s.name,
-      created: s.createdAt,
-      shardId,
-      after,
-      issuedAt: this.clock.now(),
-    });
   }
 
   /** Reads from an iterator: the records, the next iterator and how far behind the tip it is. */

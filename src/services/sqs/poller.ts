@@ -125,7 +125,8 @@ function safeJson(s: string): unknown {
   }
 }
 
-function matchPattern(pattern: unknown, value: unknown): boolean {
+/** Whether a value matches one Lambda filter pattern (EventBridge-style: values, prefix, suffix, exists, anything-but, numeric). */
+export function matchPattern(pattern: unknown, value: unknown): boolean {
   if (pattern === null || typeof pattern !== 'object' || Array.isArray(pattern)) return false;
   return Object.entries(pattern as Record<string, unknown>).every(([k, p]) => {
     const v = (value as Record<string, unknown> | null)?.[k];
