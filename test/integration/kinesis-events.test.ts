@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import {
   DeleteMessageCommand,
   GetQueueUrlCommand,
@@ -50,8 +50,52 @@ functions:
               type: sqs
               arn:
                 Fn::GetAtt: [FailuresQueue, Arn]
+  partial:
+    handler: consumer.partial
+    environment:
+      OUT_URL:
+        Ref: PartialOutQueue
+    events:
+      - stream:
+          type: kinesis
+          arn:
+            Fn::GetAtt: [PartialStream, Arn]
+          batchSize: 10
+          maximumRetryAttempts: 1
+          functionResponseType: ReportBatchItemFailures
+          destinations:
+            onFailure:
+              type: sns
+              arn:
+                Ref: FailuresTopic
 resources:
   Resources:
+    PartialStream:
+      Type: AWS::Kinesis::Stream
+      Properties:
+        Name: kin-partial
+        ShardCount: 1
+    PartialOutQueue:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: kin-partial-out
+    FailuresTopic:
+      Type: AWS::SNS::Topic
+      Properties:
+        TopicName: kin-failures
+    TopicFailuresQueue:
+      Type: AWS::SQS::Queue
+      Properties:
+        QueueName: kin-topic-failures
+    TopicFailuresSubscription:
+      Type: AWS::SNS::Subscription
+      Properties:
+        TopicArn:
+          Ref: FailuresTopic
+        Protocol: sqs
+        Endpoint:
+          Fn::GetAtt: [TopicFailuresQueue, Arn]
+        RawMessageDelivery: true
     EventsStream:
       Type: AWS::Kinesis::Stream
       Properties:
@@ -79,6 +123,19 @@ exports.handler = async (event) => {
     MessageBody: JSON.stringify({ items, ok: !poison, first: event.Records[0] }),
   }));
   if (poison) throw new Error('poison in batch');
+};
+/** Reports its batch, and answers the records starting with "bad" as failed items. */
+exports.partial = async (event) => {
+  const items = event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
+  await sqs.send(new SendMessageCommand({
+    QueueUrl: process.env.OUT_URL,
+    MessageBody: JSON.stringify({ items, ok: true, first: event.Records[0] }),
+  }));
+  return {
+    batchItemFailures: event.Records.filter((_, i) => items[i].startsWith('bad')).map((r) => ({
+      itemIdentifier: r.kinesis.sequenceNumber,
+    })),
+  };
 };
 `;
 
@@ -135,10 +192,10 @@ async function collect<T>(queue: string, done: (got: T[]) => boolean, rounds = 6
   return got;
 }
 
-async function put(items: string[]): Promise<string[]> {
+async function put(items: string[], stream = 'kin-events'): Promise<string[]> {
   const r = await kinesis.send(
     new PutRecordsCommand({
-      StreamName: 'kin-events',
+      StreamName: stream,
       Records: items.map((i) => ({ PartitionKey: 'one-key', Data: Buffer.from(i) })),
     }),
   );
@@ -158,7 +215,7 @@ beforeAll(async () => {
   writeFileSync(path.join(dir, 'consumer.js'), CONSUMER);
   const r = await cli(dir, ['deploy']);
   if (r.code !== 0) throw new Error(r.stderr);
-  for (const q of ['kin-out', 'kin-failures'])
+  for (const q of ['kin-out', 'kin-failures', 'kin-partial-out', 'kin-topic-failures'])
     urls[q] = (await sqs.send(new GetQueueUrlCommand({ QueueName: q }))).QueueUrl!;
 }, 120_000);
 
@@ -225,6 +282,29 @@ describe('kinesis stream events', () => {
     });
   });
 
+  it('with ReportBatchItemFailures, checkpoints before the first failed item and retries from it; gives up on the rest via SNS', async () => {
+    const seqs = await put(['p', 'q', 'bad-r', 's'], 'kin-partial');
+    const reports = await collect<Report>('kin-partial-out', (got) => got.length >= 2);
+    // maximumRetryAttempts 1: the first invocation, then one retry from bad-r, then give up.
+    expect(reports.map((r) => r.items.join(','))).toEqual(['p,q,bad-r,s', 'bad-r,s']);
+    const [record] = await collect<Record<string, unknown>>('kin-topic-failures', (got) => got.length > 0);
+    expect(record.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 2,
+      functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:kin-dev-partial',
+    });
+    expect(record.KinesisBatchInfo).toMatchObject({
+      startSequenceNumber: seqs[2],
+      endSequenceNumber: seqs[3],
+      batchSize: 2,
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/kin-partial',
+    });
+    // p and q were checkpointed: a later record is read after them, not with them.
+    await put(['t'], 'kin-partial');
+    const next = await collect<Report>('kin-partial-out', (got) => got.length > 0);
+    expect(next.map((r) => r.items)).toEqual([['t']]);
+  });
+
   it('keeps its checkpoint across a platform restart: new records only, none replayed', async () => {
     const port = platform.port;
     kinesis.destroy();
@@ -235,5 +315,15 @@ describe('kinesis stream events', () => {
     await put(['e', 'f']);
     const reports = await collect<Report>('kin-out', (got) => okItems(got).includes('f'));
     expect(reports.flatMap((r) => r.items)).toEqual(['e', 'f']);
+  });
+
+  it('remove stops the mappings and deletes the streams', async () => {
+    const r = await cli(path.join(work.dir, 'kin'), ['remove']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const gone = await kinesis
+      .send(new DescribeStreamSummaryCommand({ StreamName: 'kin-events' }))
+      .catch((e) => e);
+    expect(gone.name).toBe('ResourceNotFoundException');
   });
 });
