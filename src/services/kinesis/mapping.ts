@@ -50,8 +50,31 @@ export function kinesisMappingsOf(ctx: DeployContext, engine: KinesisEngine): Ki
       const type = cfg.type ?? (arn?.startsWith('arn:aws:kinesis:') ? 'kinesis' : undefined);
       if (type !== 'kinesis') return;
       out.push(mappingOf(owner, fn, cfg, index, engine));
+      warnUnsupported(ctx, fn, cfg, index);
     });
   return out;
+}
+
+// Settings that are accepted but not (yet) honoured get a deploy warning instead of silence.
+function warnUnsupported(
+  ctx: DeployContext,
+  fn: FunctionSpec,
+  cfg: Record<string, unknown>,
+  index: number,
+): void {
+  const where = `functions.${fn.key}.events[${index}].stream`;
+  if (Number(cfg.parallelizationFactor ?? 1) > 1)
+    ctx.warn?.(
+      `${where}.parallelizationFactor: Selfless reads each shard with one batch at a time (as factor 1).`,
+    );
+  if (cfg.tumblingWindowInSeconds !== undefined && Number(cfg.tumblingWindowInSeconds) > 0)
+    ctx.warn?.(
+      `${where}.tumblingWindowInSeconds: tumbling windows are not supported; batches carry no window state.`,
+    );
+  if (cfg.consumer !== undefined && cfg.consumer !== false)
+    ctx.warn?.(
+      `${where}.consumer: enhanced fan-out consumers are not supported; the shard is read directly.`,
+    );
 }
 
 function fail(fn: FunctionSpec, where: string, message: string, hint?: string): never {
