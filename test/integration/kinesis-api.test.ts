@@ -4,8 +4,10 @@
  * HTTP/1.1 on the same port: streams, shards, puts, every iterator type, AWS error shapes, and
  * records that survive a platform restart.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:http2';
+import { promisify } from 'node:util';
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
@@ -272,6 +274,54 @@ describe('Kinesis streams over h2c', () => {
     );
     expect(limited.Records?.length).toBe(2);
     expect((await readAll(limited.NextShardIterator!)).data).toEqual(['a3', 'a4']);
+  });
+
+  it('works with the AWS CLI over HTTP/1.1', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      HOME: process.env.HOME ?? '/tmp',
+    };
+    const aws = async (...args: string[]) =>
+      JSON.parse(
+        (
+          await promisify(execFile)(
+            'aws',
+            ['--endpoint-url', platform.url, '--output', 'json', 'kinesis', ...args],
+            { env },
+          )
+        ).stdout || '{}',
+      );
+    await aws('create-stream', '--stream-name', 'cli-stream', '--shard-count', '1');
+    const put = await aws(
+      'put-record',
+      '--stream-name',
+      'cli-stream',
+      '--partition-key',
+      'k',
+      '--data',
+      'from the cli',
+    );
+    expect(put.ShardId).toBe('shardId-000000000000');
+    const it = await aws(
+      'get-shard-iterator',
+      '--stream-name',
+      'cli-stream',
+      '--shard-id',
+      put.ShardId,
+      '--shard-iterator-type',
+      'AT_SEQUENCE_NUMBER',
+      '--starting-sequence-number',
+      put.SequenceNumber,
+    );
+    const got = await aws('get-records', '--shard-iterator', it.ShardIterator);
+    expect(got.Records.map((r: { Data: string }) => Buffer.from(r.Data, 'base64').toString())).toEqual([
+      'from the cli',
+    ]);
+    await aws('delete-stream', '--stream-name', 'cli-stream');
   });
 
   it('expires iterators after five minutes', async () => {

@@ -24,6 +24,7 @@ export const ITERATOR_TTL_MS = 300_000;
 /** Shards of an on-demand stream created without a count, as AWS starts them. */
 const ON_DEMAND_SHARDS = 4;
 const MAX_DATA = 1024 * 1024;
+const TRIM_EVERY = 4096n;
 
 export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
 export type IteratorType =
@@ -234,8 +235,12 @@ export class KinesisEngine {
       this.counters.set(s.name, counter);
       return results;
     };
+    const before = this.counters.get(s.name) ?? 0n;
     const results = await this.serial(run);
     this.notify(s.name);
+    // Every few thousand records, drop what has outlived the retention period.
+    if (before / TRIM_EVERY !== (this.counters.get(s.name) ?? 0n) / TRIM_EVERY)
+      void this.trim(s.name).catch(() => undefined);
     return results;
   }
 
@@ -331,14 +336,45 @@ export class KinesisEngine {
     const prefix = `${stream}/${shardId}/`;
     const oldest = this.clock.now() - s.retentionHours * 3_600_000;
     const out: StreamRecord[] = [];
+    const expired: string[] = [];
     let cursor = `${prefix}${after}`;
     while (out.length < limit) {
       const page = await this.recordTable.list({ prefix, after: cursor, limit: limit - out.length });
       if (page.length === 0) break;
-      for (const { value } of page) if (value.arrivedAt >= oldest) out.push(value);
+      for (const { key, value } of page) {
+        if (value.arrivedAt >= oldest) out.push(value);
+        else expired.push(key);
+      }
       cursor = page[page.length - 1].key;
     }
+    if (expired.length > 0) void this.forget(expired);
     return out;
+  }
+
+  /** Deletes a stream's records older than its retention period, shard by shard (oldest first). */
+  async trim(stream: string): Promise<number> {
+    const s = this.streams.get(stream);
+    if (!s) return 0;
+    const oldest = this.clock.now() - s.retentionHours * 3_600_000;
+    let count = 0;
+    for (const shard of this.shards(s.name)) {
+      const prefix = `${s.name}/${shard.shardId}/`;
+      for (;;) {
+        const page = await this.recordTable.list({ prefix, limit: 500 });
+        const expired = page.filter((e) => e.value.arrivedAt < oldest).map((e) => e.key);
+        if (expired.length > 0) await this.forget(expired);
+        count += expired.length;
+        if (expired.length < page.length || page.length < 500) break;
+      }
+    }
+    return count;
+  }
+
+  // Deletes expired records (in the write order, so a put and a trim never interleave).
+  private forget(keys: string[]): Promise<void> {
+    return this.serial(() => this.store.batch(keys.map((key) => ({ table: RECORDS, key })))).catch(
+      () => undefined,
+    );
   }
 
   /** Calls `fn` whenever records are put into (or the stream is deleted); returns the unsubscriber. */
