@@ -9,17 +9,22 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:http2';
 import { promisify } from 'node:util';
 import {
+  AddTagsToStreamCommand,
   CreateStreamCommand,
+  DecreaseStreamRetentionPeriodCommand,
   DeleteStreamCommand,
   DescribeStreamCommand,
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  IncreaseStreamRetentionPeriodCommand,
   KinesisClient,
   ListShardsCommand,
   ListStreamsCommand,
+  ListTagsForStreamCommand,
   PutRecordCommand,
   PutRecordsCommand,
+  RemoveTagsFromStreamCommand,
   type ShardIteratorType,
 } from '@aws-sdk/client-kinesis';
 import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -322,6 +327,29 @@ describe('Kinesis streams over h2c', () => {
       'from the cli',
     ]);
     await aws('delete-stream', '--stream-name', 'cli-stream');
+  });
+
+  it('changes the retention period and tags, with AWS errors for the wrong direction', async () => {
+    await kinesis.send(
+      new IncreaseStreamRetentionPeriodCommand({ StreamName: 'orders', RetentionPeriodHours: 48 }),
+    );
+    const wrong = await failure(
+      kinesis.send(
+        new IncreaseStreamRetentionPeriodCommand({ StreamName: 'orders', RetentionPeriodHours: 30 }),
+      ),
+    );
+    expect(wrong.name).toBe('InvalidArgumentException');
+    expect(wrong.message).toContain('Use DecreaseRetentionPeriod API');
+    await kinesis.send(
+      new DecreaseStreamRetentionPeriodCommand({ StreamName: 'orders', RetentionPeriodHours: 36 }),
+    );
+    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'orders' }));
+    expect(summary.StreamDescriptionSummary?.RetentionPeriodHours).toBe(36);
+    await kinesis.send(new AddTagsToStreamCommand({ StreamName: 'orders', Tags: { team: 'a', env: 'dev' } }));
+    await kinesis.send(new RemoveTagsFromStreamCommand({ StreamName: 'orders', TagKeys: ['team'] }));
+    const tags = await kinesis.send(new ListTagsForStreamCommand({ StreamName: 'orders' }));
+    expect(tags.Tags).toEqual([{ Key: 'env', Value: 'dev' }]);
+    expect(tags.HasMoreTags).toBe(false);
   });
 
   it('expires iterators after five minutes', async () => {

@@ -10,7 +10,12 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import {
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ListTagsForStreamCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
 import {
   DeleteMessageCommand,
   GetQueueUrlCommand,
@@ -101,6 +106,10 @@ resources:
       Properties:
         Name: kin-events
         ShardCount: 1
+        RetentionPeriodHours: 48
+        Tags:
+          - Key: team
+            Value: streams
     OutQueue:
       Type: AWS::SQS::Queue
       Properties:
@@ -229,6 +238,16 @@ afterAll(async () => {
 
 describe('kinesis stream events', () => {
   let poisonSeq = '';
+
+  it('creates the AWS::Kinesis::Stream resource with its shards, retention and tags', async () => {
+    const s = (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'kin-events' })))
+      .StreamDescriptionSummary!;
+    expect(s.StreamARN).toBe('arn:aws:kinesis:us-east-1:000000000000:stream/kin-events');
+    expect(s.OpenShardCount).toBe(1);
+    expect(s.RetentionPeriodHours).toBe(48);
+    const tags = await kinesis.send(new ListTagsForStreamCommand({ StreamName: 'kin-events' }));
+    expect(tags.Tags).toEqual([{ Key: 'team', Value: 'streams' }]);
+  });
 
   it("delivers batches in AWS's event shape, and bisects a failing batch until only the poison record fails", async () => {
     const seqs = await put(['a', 'b', 'poison-c', 'd']);

@@ -278,6 +278,50 @@ const OPERATIONS: Record<string, Operation> = {
     });
     return { ShardIterator: iterator };
   },
+  async IncreaseStreamRetentionPeriod(engine, input) {
+    const hours = int(input, 'RetentionPeriodHours', 'retentionPeriodHours', 1, 8760);
+    if (hours === undefined) throw validation('retentionPeriodHours', undefined, 'Member must not be null');
+    await engine.setRetention(streamRef(input), hours, 'increase');
+    return {};
+  },
+  async DecreaseStreamRetentionPeriod(engine, input) {
+    const hours = int(input, 'RetentionPeriodHours', 'retentionPeriodHours', 1, 8760);
+    if (hours === undefined) throw validation('retentionPeriodHours', undefined, 'Member must not be null');
+    await engine.setRetention(streamRef(input), hours, 'decrease');
+    return {};
+  },
+  async AddTagsToStream(engine, input) {
+    const tags = input.Tags;
+    if (tags === null || typeof tags !== 'object' || Array.isArray(tags))
+      throw validation('tags', undefined, 'Member must not be null');
+    const entries = Object.entries(tags as Record<string, unknown>);
+    if (entries.length < 1 || entries.length > 10)
+      throw validation(
+        'tags',
+        `${entries.length} tags`,
+        'Member must have length between 1 and 10 inclusive',
+      );
+    await engine.tag(streamRef(input), Object.fromEntries(entries.map(([k, v]) => [k, String(v ?? '')])));
+    return {};
+  },
+  async RemoveTagsFromStream(engine, input) {
+    const keys = input.TagKeys;
+    if (!Array.isArray(keys)) throw validation('tagKeys', undefined, 'Member must not be null');
+    await engine.untag(streamRef(input), keys.map(String));
+    return {};
+  },
+  async ListTagsForStream(engine, input) {
+    const s = engine.get(streamRef(input));
+    const limit = int(input, 'Limit', 'limit', 1, 50) ?? 50;
+    const start = str(input, 'ExclusiveStartTagKey', 'exclusiveStartTagKey');
+    const all = Object.entries(s.tags ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .filter(([k]) => start === undefined || k > start);
+    return {
+      Tags: all.slice(0, limit).map(([Key, Value]) => ({ Key, Value })),
+      HasMoreTags: all.length > limit,
+    };
+  },
   async GetRecords(engine, input) {
     const iterator = required(input, 'ShardIterator', 'shardIterator');
     const limit = int(input, 'Limit', 'limit', 1, 10_000) ?? 10_000;

@@ -43,6 +43,7 @@ export interface StreamInfo {
   shardCount: number;
   mode: StreamMode;
   retentionHours: number;
+  tags?: Record<string, string>;
 }
 
 /** A shard's identity and ranges. */
@@ -165,6 +166,52 @@ export class KinesisEngine {
     return info;
   }
 
+  /** Lengthens (`increase`) or shortens a stream's retention period, within 24 to 8760 hours. */
+  async setRetention(ref: string, hours: number, direction: 'increase' | 'decrease'): Promise<void> {
+    const s = this.get(ref);
+    if (hours < 24)
+      throw invalidArgument(
+        `Minimum allowed retention period is 24 hours. Requested retention period (${hours} hours) is too short.`,
+      );
+    if (hours > 8760)
+      throw invalidArgument(
+        `Maximum allowed retention period is 8760 hours. Requested retention period (${hours} hours) is too long.`,
+      );
+    if (direction === 'increase' && hours < s.retentionHours)
+      throw invalidArgument(
+        `Requested retention period (${hours} hours) for stream ${s.name} can not be shorter than existing retention period (${s.retentionHours} hours). Use DecreaseRetentionPeriod API.`,
+      );
+    if (direction === 'decrease' && hours > s.retentionHours)
+      throw invalidArgument(
+        `Requested retention period (${hours} hours) for stream ${s.name} can not be longer than existing retention period (${s.retentionHours} hours). Use IncreaseRetentionPeriod API.`,
+      );
+    await this.save({ ...s, retentionHours: hours });
+  }
+
+  /** Adds or replaces tags of a stream (at most 50 in all). */
+  async tag(ref: string, tags: Record<string, string>): Promise<void> {
+    const s = this.get(ref);
+    const merged = { ...(s.tags ?? {}), ...tags };
+    if (Object.keys(merged).length > 50)
+      throw invalidArgument(
+        `Failed to add tags to stream ${s.name} under account ${s.arn.split(':')[4]} because a given stream cannot have more than 50 tags.`,
+      );
+    await this.save({ ...s, tags: merged });
+  }
+
+  /** Removes tags of a stream by key. */
+  async untag(ref: string, keys: string[]): Promise<void> {
+    const s = this.get(ref);
+    const tags = { ...(s.tags ?? {}) };
+    for (const k of keys) delete tags[k];
+    await this.save({ ...s, tags });
+  }
+
+  private async save(s: StreamInfo): Promise<void> {
+    await this.streamTable.put(s.name, s);
+    this.streams.set(s.name, s);
+  }
+
   /** Deletes a stream and its records. */
   async deleteStream(ref: string): Promise<void> {
     const s = this.get(ref);
@@ -212,7 +259,7 @@ export class KinesisEngine {
       return { entry: e, index: this.shardFor(s, e) };
     });
     const run = async (): Promise<PutResult[]> => {
-      if (this.streams.get(s.name) !== s) throw streamNotFound(s.name);
+      if (this.streams.get(s.name)?.createdAt !== s.createdAt) throw streamNotFound(s.name);
       const now = this.clock.now();
       let counter = this.counters.get(s.name) ?? 0n;
       const writes: Write[] = [];

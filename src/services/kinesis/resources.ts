@@ -3,7 +3,7 @@
  * replaced when its name changes, removed). Ref is the stream name; Fn::GetAtt gives Arn.
  */
 import { SelflessError } from '../../platform/errors.js';
-import { physicalName } from '../../platform/resources/names.js';
+import { cfnTags, physicalName } from '../../platform/resources/names.js';
 import type { ResourceAttributes, ResourceType } from '../../platform/service.js';
 import type { KinesisEngine, StreamMode } from './engine.js';
 
@@ -31,6 +31,12 @@ export function kinesisResourceTypes(engineOf: () => KinesisEngine): Record<stri
                 `${logicalId}: Selfless does not reshard; stream ${name} keeps ${existing.shardCount} shard(s) (ShardCount ${shardCount} asked).`,
               );
           } else await engine.createStream(name, shardCount, mode ?? 'PROVISIONED');
+          const hours = props.RetentionPeriodHours === undefined ? 24 : Number(props.RetentionPeriodHours);
+          const current = engine.get(name).retentionHours;
+          if (hours !== current)
+            await engine.setRetention(name, hours, hours > current ? 'increase' : 'decrease');
+          const tags = cfnTags(props.Tags);
+          if (Object.keys(tags).length > 0) await engine.tag(name, tags);
           const before = previous?.attributes.Name;
           if (before && before !== name && engine.find(before)) await engine.deleteStream(before);
         } catch (e) {
