@@ -3,6 +3,7 @@
  * before it). Adding a service is one line here.
  */
 import { apigatewayPlugin } from '../services/apigateway/plugin.js';
+import { dynamodbPlugin } from '../services/dynamodb/plugin.js';
 import { eventsPlugin } from '../services/events/plugin.js';
 import { kinesisPlugin } from '../services/kinesis/plugin.js';
 import { lambdaLifecycle } from '../services/lambda/lifecycle.js';
@@ -33,5 +34,6 @@ export function servicePlugins(o: RegistryOptions): ServicePlugin[] {
     s3Plugin(),
     eventsPlugin(),
     kinesisPlugin(),
+    dynamodbPlugin(),
   ];
 }
