@@ -219,6 +219,24 @@ describe('the shard reader', () => {
     await poller.stop();
   });
 
+  it('gives up only on the records past the age limit and delivers the younger rest of the batch', async () => {
+    const { poller, seen, sent } = pollerWith(
+      { maximumRecordAgeInSeconds: 60, onFailure: 'arn:aws:sqs:us-east-1:000000000000:dlq' },
+      () => undefined,
+    );
+    await put('old');
+    await clock.advance(50_000);
+    await put('young');
+    await clock.advance(11_000);
+    poller.start();
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([['young']]);
+    expect(sent).toEqual([
+      expect.objectContaining({ KinesisBatchInfo: expect.objectContaining({ batchSize: 1 }) }),
+    ]);
+    await poller.stop();
+  });
+
   it('skips records that match no filter pattern without invoking, checkpointing past them', async () => {
     const { poller, seen, checkpoints } = pollerWith(
       { filterPatterns: [{ data: { kind: ['order'] } }] },

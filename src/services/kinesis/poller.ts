@@ -113,8 +113,15 @@ function passes(patterns: unknown[] | undefined, r: StreamRecord): boolean {
       } catch {
         return false;
       }
+    // Lambda's FilterCriteria form: { pattern: '<json>' }.
     const inner = (pattern as { pattern?: unknown } | null)?.pattern;
-    return matchPattern(typeof inner === 'string' ? JSON.parse(inner) : pattern, subject);
+    if (typeof inner === 'string')
+      try {
+        pattern = JSON.parse(inner);
+      } catch {
+        return false;
+      }
+    return matchPattern(pattern, subject);
   });
 }
 
@@ -242,10 +249,14 @@ export class KinesisPoller {
       if (this.abort.signal.aborted) return after;
       const item = pending[0];
       const last = item.records[item.records.length - 1];
-      if (this.tooOld(item.records)) {
-        if (!(await this.giveUp(shardId, item.records, 'RecordAgeExceeded', item.attempts))) return after;
-        await commit(last);
-        pending.shift();
+      // Records arrive in order, so the ones past maximumRecordAgeInSeconds are a prefix.
+      const expired = this.expired(item.records);
+      if (expired > 0) {
+        const old = item.records.slice(0, expired);
+        if (!(await this.giveUp(shardId, old, 'RecordAgeExceeded', item.attempts))) return after;
+        await commit(old[old.length - 1]);
+        if (expired === item.records.length) pending.shift();
+        else item.records = item.records.slice(expired);
         continue;
       }
       const kept = item.records.filter((r) => passes(m.filterPatterns, r));
@@ -288,9 +299,13 @@ export class KinesisPoller {
     return after;
   }
 
-  private tooOld(records: StreamRecord[]): boolean {
+  // How many records at the head of a batch are older than maximumRecordAgeInSeconds.
+  private expired(records: StreamRecord[]): number {
     const max = this.mapping.maximumRecordAgeInSeconds;
-    return max >= 0 && this.d.clock.now() - records[0].arrivedAt > max * 1000;
+    if (max < 0) return 0;
+    const oldest = this.d.clock.now() - max * 1000;
+    const i = records.findIndex((r) => r.arrivedAt >= oldest);
+    return i < 0 ? records.length : i;
   }
 
   private async invoke(shardId: string, records: StreamRecord[]): Promise<Outcome> {
