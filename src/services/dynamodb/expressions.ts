@@ -153,9 +153,9 @@ function tokenize(src: string, label: string): Token[] {
   return out;
 }
 
-function syntaxError(label: string, src: string, token: string, pos: number): Error {
-  const near = src.slice(Math.max(0, pos - 10), pos + token.length + 10).trim();
-  return validationError(`Invalid ${label}: Syntax error; token: "${token}", near: "${near}"`);
+function syntaxError(label: string, src: string, token: string, pos: number, near?: string): Error {
+  const shown = near ?? src.slice(Math.max(0, pos - 10), pos + token.length + 10).trim();
+  return validationError(`Invalid ${label}: Syntax error; token: "${token}", near: "${shown}"`);
 }
 
 // ---- parser ----
@@ -182,8 +182,19 @@ class Parser {
     const t = this.peek(offset);
     return t.kind === 'name' && t.text.toUpperCase() === word;
   }
+  /** A syntax error at a token, quoting it with its neighbours as DynamoDB does. */
   fail(t: Token = this.peek()): never {
-    throw syntaxError(this.label, this.src, t.text, t.pos);
+    const at = this.tokens.indexOf(t);
+    const before = this.tokens[at - 1];
+    const after = this.tokens[at + 1];
+    const from = before?.pos ?? t.pos;
+    const to =
+      after && after.kind !== 'end'
+        ? after.pos + after.text.length
+        : t.kind === 'end'
+          ? t.pos
+          : t.pos + t.text.length;
+    throw syntaxError(this.label, this.src, t.text, t.pos, this.src.slice(from, to).trim());
   }
   expect(text: string): void {
     const t = this.next();

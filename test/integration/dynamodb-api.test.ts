@@ -1,0 +1,401 @@
+/**
+ * The DynamoDB API through the real @aws-sdk/client-dynamodb and @aws-sdk/lib-dynamodb
+ * (DocumentClient) against a platform on a free port: tables, items, conditional writes, updates,
+ * queries with pagination and indexes, batches, transactions, AWS error shapes, and data that
+ * survives a platform restart.
+ */
+import {
+  ConditionalCheckFailedException,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  PutItemCommand,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/platform/clock.js';
+import { type Platform, startPlatform } from '../../src/platform/platform.js';
+import { tempDir } from './platform-helpers.js';
+
+const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+const clock = new ManualClock(Date.UTC(2026, 2, 1, 12));
+let platform: Platform;
+let ddb: DynamoDBClient;
+let doc: DynamoDBDocumentClient;
+let dataDir: string;
+let cleanup: () => void;
+
+function connect(url: string): void {
+  ddb = new DynamoDBClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  doc = DynamoDBDocumentClient.from(ddb);
+}
+
+async function failure(p: Promise<unknown>): Promise<Error & { $metadata: { httpStatusCode?: number } }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as never;
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeAll(async () => {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  dataDir = t.dir;
+  platform = await startPlatform({ port: 0, dataDir, log: quiet, clock });
+  connect(platform.url);
+}, 60_000);
+
+afterAll(async () => {
+  ddb?.destroy();
+  await platform?.stop();
+  cleanup?.();
+});
+
+describe('DynamoDB over the SDK', () => {
+  it('creates, describes, lists and refuses tables with AWS errors', async () => {
+    const created = await ddb.send(
+      new CreateTableCommand({
+        TableName: 'orders',
+        KeySchema: [
+          { AttributeName: 'customer', KeyType: 'HASH' },
+          { AttributeName: 'seq', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'customer', AttributeType: 'S' },
+          { AttributeName: 'seq', AttributeType: 'N' },
+          { AttributeName: 'status', AttributeType: 'S' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byStatus',
+            KeySchema: [
+              { AttributeName: 'status', KeyType: 'HASH' },
+              { AttributeName: 'seq', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      }),
+    );
+    expect(created.TableDescription?.TableStatus).toBe('ACTIVE');
+    expect(created.TableDescription?.TableArn).toBe('arn:aws:dynamodb:us-east-1:000000000000:table/orders');
+    const d = (await ddb.send(new DescribeTableCommand({ TableName: 'orders' }))).Table!;
+    expect(d.CreationDateTime?.getTime()).toBe(clock.now());
+    expect(d.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(d.GlobalSecondaryIndexes?.[0]?.IndexName).toBe('byStatus');
+    expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual(['orders']);
+
+    const again = await failure(
+      ddb.send(
+        new CreateTableCommand({
+          TableName: 'orders',
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      ),
+    );
+    expect(again).toBeInstanceOf(ResourceInUseException);
+    expect(again.message).toBe('Table already exists: orders');
+    const missing = await failure(ddb.send(new DescribeTableCommand({ TableName: 'nope' })));
+    expect(missing).toBeInstanceOf(ResourceNotFoundException);
+    expect(missing.$metadata.httpStatusCode).toBe(400);
+    const bad = await failure(
+      ddb.send(
+        new CreateTableCommand({
+          TableName: 'bad',
+          KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'other', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      ),
+    );
+    expect(bad.name).toBe('ValidationException');
+    expect(bad.message).toContain('Some index key attributes are not defined in AttributeDefinitions');
+  });
+
+  it('puts and gets items of every type through the DocumentClient; conditions fail as AWS fails them', async () => {
+    const order = {
+      customer: 'ada',
+      seq: 1,
+      status: 'open',
+      total: 12.5,
+      lines: [{ sku: 'a', qty: 2 }],
+      tags: new Set(['x', 'y']),
+      paid: false,
+      note: null,
+      blob: new Uint8Array([1, 2, 3]),
+    };
+    await doc.send(
+      new PutCommand({
+        TableName: 'orders',
+        Item: order,
+        ConditionExpression: 'attribute_not_exists(customer)',
+      }),
+    );
+    const got = (await doc.send(new GetCommand({ TableName: 'orders', Key: { customer: 'ada', seq: 1 } })))
+      .Item!;
+    expect(got).toEqual({ ...order, blob: new Uint8Array([1, 2, 3]) });
+
+    const dup = await failure(
+      doc.send(
+        new PutCommand({
+          TableName: 'orders',
+          Item: order,
+          ConditionExpression: 'attribute_not_exists(customer)',
+        }),
+      ),
+    );
+    expect(dup).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(dup.message).toBe('The conditional request failed');
+
+    const old = await doc.send(
+      new PutCommand({
+        TableName: 'orders',
+        Item: { ...order, total: 13 },
+        ConditionExpression: '#s = :open AND total < :max',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':open': 'open', ':max': 100 },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    expect(old.Attributes?.total).toBe(12.5);
+
+    const raw = await failure(
+      ddb.send(
+        new PutItemCommand({ TableName: 'orders', Item: { customer: { S: 'ada' }, seq: { S: '1' } } }),
+      ),
+    );
+    expect(raw.name).toBe('ValidationException');
+    expect(raw.message).toBe(
+      'One or more parameter values were invalid: Type mismatch for key seq expected: N actual: S',
+    );
+    const unused = await failure(
+      doc.send(
+        new PutCommand({
+          TableName: 'orders',
+          Item: order,
+          ExpressionAttributeValues: { ':x': 1 },
+          ConditionExpression: 'seq = :y',
+        }),
+      ),
+    );
+    expect(unused.message).toBe(
+      'An expression attribute value used in expression is not defined; attribute value: :y',
+    );
+    const noTable = await failure(doc.send(new GetCommand({ TableName: 'ghost', Key: { id: 'x' } })));
+    expect(noTable).toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('updates with SET/REMOVE/ADD/DELETE and returns what ReturnValues asks for', async () => {
+    const out = await doc.send(
+      new UpdateCommand({
+        TableName: 'orders',
+        Key: { customer: 'ada', seq: 1 },
+        UpdateExpression:
+          'SET total = total + :inc, visits = if_not_exists(visits, :zero) + :one, lines = list_append(lines, :more) REMOVE note ADD tags :z',
+        ConditionExpression: 'attribute_exists(customer)',
+        ExpressionAttributeValues: {
+          ':inc': 0.25,
+          ':zero': 0,
+          ':one': 1,
+          ':more': [{ sku: 'b', qty: 1 }],
+          ':z': new Set(['z']),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    expect(out.Attributes?.total).toBe(13.25);
+    expect(out.Attributes?.visits).toBe(1);
+    expect(out.Attributes?.lines).toHaveLength(2);
+    expect(out.Attributes?.note).toBeUndefined();
+    expect(out.Attributes?.tags).toEqual(new Set(['x', 'y', 'z']));
+    const updated = await doc.send(
+      new UpdateCommand({
+        TableName: 'orders',
+        Key: { customer: 'ada', seq: 1 },
+        UpdateExpression: 'ADD visits :one DELETE tags :x',
+        ExpressionAttributeValues: { ':one': 1, ':x': new Set(['x']) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    expect(updated.Attributes).toEqual({ visits: 2, tags: new Set(['y', 'z']) });
+    const refused = await failure(
+      doc.send(
+        new UpdateCommand({
+          TableName: 'orders',
+          Key: { customer: 'bob', seq: 1 },
+          UpdateExpression: 'SET total = :t',
+          ConditionExpression: 'attribute_exists(customer)',
+          ExpressionAttributeValues: { ':t': 1 },
+        }),
+      ),
+    );
+    expect(refused).toBeInstanceOf(ConditionalCheckFailedException);
+    const syntax = await failure(
+      doc.send(
+        new UpdateCommand({
+          TableName: 'orders',
+          Key: { customer: 'ada', seq: 1 },
+          UpdateExpression: 'SET total = ',
+        }),
+      ),
+    );
+    expect(syntax.message).toBe('Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "="');
+  });
+
+  it('queries in sort-key order with pages, indexes and filters; scans; batches and transactions', async () => {
+    await doc.send(
+      new BatchWriteCommand({
+        RequestItems: {
+          orders: [2, 10, 3, 25, 4].map((seq) => ({
+            PutRequest: {
+              Item: { customer: 'bob', seq, status: seq % 2 ? 'open' : 'shipped', total: seq * 2 },
+            },
+          })),
+        },
+      }),
+    );
+    const page1 = await doc.send(
+      new QueryCommand({
+        TableName: 'orders',
+        KeyConditionExpression: 'customer = :c AND seq >= :from',
+        ExpressionAttributeValues: { ':c': 'bob', ':from': 3 },
+        Limit: 2,
+      }),
+    );
+    expect(page1.Items?.map((i) => i.seq)).toEqual([3, 4]);
+    expect(page1.LastEvaluatedKey).toEqual({ customer: 'bob', seq: 4 });
+    const page2 = await doc.send(
+      new QueryCommand({
+        TableName: 'orders',
+        KeyConditionExpression: 'customer = :c AND seq >= :from',
+        ExpressionAttributeValues: { ':c': 'bob', ':from': 3 },
+        ExclusiveStartKey: page1.LastEvaluatedKey,
+      }),
+    );
+    expect(page2.Items?.map((i) => i.seq)).toEqual([10, 25]);
+    expect(page2.LastEvaluatedKey).toBeUndefined();
+    const backwards = await doc.send(
+      new QueryCommand({
+        TableName: 'orders',
+        KeyConditionExpression: 'customer = :c',
+        FilterExpression: 'total > :t',
+        ProjectionExpression: 'seq, total',
+        ExpressionAttributeValues: { ':c': 'bob', ':t': 6 },
+        ScanIndexForward: false,
+      }),
+    );
+    expect(backwards.Items).toEqual([
+      { seq: 25, total: 50 },
+      { seq: 10, total: 20 },
+      { seq: 4, total: 8 },
+    ]);
+    expect(backwards.ScannedCount).toBe(5);
+    const open = await doc.send(
+      new QueryCommand({
+        TableName: 'orders',
+        IndexName: 'byStatus',
+        KeyConditionExpression: '#s = :s AND seq BETWEEN :a AND :b',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': 'open', ':a': 1, ':b': 20 },
+      }),
+    );
+    expect(open.Items).toEqual([
+      { customer: 'ada', seq: 1, status: 'open' },
+      { customer: 'bob', seq: 3, status: 'open' },
+    ]);
+    const missedKey = await failure(
+      doc.send(
+        new QueryCommand({
+          TableName: 'orders',
+          KeyConditionExpression: 'seq = :s',
+          ExpressionAttributeValues: { ':s': 1 },
+        }),
+      ),
+    );
+    expect(missedKey.message).toBe('Query condition missed key schema element: customer');
+    const scan = await doc.send(new ScanCommand({ TableName: 'orders', Select: 'COUNT' }));
+    expect(scan.Count).toBe(6);
+
+    const got = await doc.send(
+      new BatchGetCommand({
+        RequestItems: {
+          orders: {
+            Keys: [
+              { customer: 'bob', seq: 2 },
+              { customer: 'nobody', seq: 1 },
+            ],
+          },
+        },
+      }),
+    );
+    expect(got.Responses?.orders?.map((i) => i.seq)).toEqual([2]);
+
+    const cancelled = await failure(
+      doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: 'orders', Item: { customer: 'cy', seq: 1 } } },
+            {
+              ConditionCheck: {
+                TableName: 'orders',
+                Key: { customer: 'bob', seq: 2 },
+                ConditionExpression: '#s = :open',
+                ExpressionAttributeNames: { '#s': 'status' },
+                ExpressionAttributeValues: { ':open': 'open' },
+              },
+            },
+          ],
+        }),
+      ),
+    );
+    expect(cancelled.name).toBe('TransactionCanceledException');
+    expect(
+      (await doc.send(new GetCommand({ TableName: 'orders', Key: { customer: 'cy', seq: 1 } }))).Item,
+    ).toBeUndefined();
+    await doc.send(new DeleteCommand({ TableName: 'orders', Key: { customer: 'bob', seq: 25 } }));
+  });
+
+  it('keeps tables and items across a platform restart', async () => {
+    ddb.destroy();
+    await platform.stop();
+    platform = await startPlatform({ port: 0, dataDir, log: quiet, clock });
+    connect(platform.url);
+    const item = (await doc.send(new GetCommand({ TableName: 'orders', Key: { customer: 'ada', seq: 1 } })))
+      .Item!;
+    expect(item.visits).toBe(2);
+    const bob = await doc.send(
+      new QueryCommand({
+        TableName: 'orders',
+        KeyConditionExpression: 'customer = :c',
+        ExpressionAttributeValues: { ':c': 'bob' },
+      }),
+    );
+    expect(bob.Items?.map((i) => i.seq)).toEqual([2, 3, 4, 10]);
+    await ddb.send(new DeleteTableCommand({ TableName: 'orders' }));
+    expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual([]);
+  });
+});
