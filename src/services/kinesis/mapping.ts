@@ -63,10 +63,6 @@ function warnUnsupported(
   index: number,
 ): void {
   const where = `functions.${fn.key}.events[${index}].stream`;
-  if (Number(cfg.parallelizationFactor ?? 1) > 1)
-    ctx.warn?.(
-      `${where}.parallelizationFactor: Selfless reads each shard with one batch at a time (as factor 1).`,
-    );
   if (cfg.tumblingWindowInSeconds !== undefined && Number(cfg.tumblingWindowInSeconds) > 0)
     ctx.warn?.(
       `${where}.tumblingWindowInSeconds: tumbling windows are not supported; batches carry no window state.`,

@@ -115,13 +115,13 @@ describe('stream event settings', () => {
 
   it('warns about settings it does not honour', () => {
     const warnings: string[] = [];
-    kinesisMappingsOf(deployCtx([{ stream: { arn: ARN, parallelizationFactor: 4 } }], warnings), engine);
-    expect(warnings).toEqual([expect.stringContaining('parallelizationFactor')]);
+    kinesisMappingsOf(deployCtx([{ stream: { arn: ARN, tumblingWindowInSeconds: 30 } }], warnings), engine);
+    expect(warnings).toEqual([expect.stringContaining('tumblingWindowInSeconds')]);
   });
 });
 
 /** A poller over the engine with a function whose behaviour the test gives. */
-function pollerWith(over: Partial<KinesisMapping>, fn: (records: string[]) => unknown) {
+function pollerWith(over: Partial<KinesisMapping>, fn: (records: string[]) => unknown | Promise<unknown>) {
   const seen: string[][] = [];
   const sent: unknown[] = [];
   const lambda = {
@@ -129,7 +129,7 @@ function pollerWith(over: Partial<KinesisMapping>, fn: (records: string[]) => un
       const event = JSON.parse(String(req.payload)) as { Records: Array<{ kinesis: { data: string } }> };
       const items = event.Records.map((r) => Buffer.from(r.kinesis.data, 'base64').toString());
       seen.push(items);
-      const out = fn(items);
+      const out = await fn(items);
       return out === 'throw'
         ? {
             statusCode: 200,
@@ -249,6 +249,37 @@ describe('the shard reader', () => {
     await poller.stop();
     const [latest] = await engine.read('s', 'shardId-000000000000', '', 10).then((r) => r.slice(-1));
     expect((await checkpoints.get('m/shardId-000000000000'))?.after).toBe(latest.sequenceNumber);
+  });
+
+  it('with parallelizationFactor, runs batches of different partition keys at once, each key in order', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    // The slow key's first batch waits until a batch of the other lane has been delivered.
+    const {
+      poller,
+      seen: invoked,
+      checkpoints,
+    } = pollerWith({ parallelizationFactor: 4, batchSize: 2 }, async (items) => {
+      if (items[0].startsWith('slow')) await gate;
+      else release();
+    });
+    const keys = ['slow', 'fast'];
+    await engine.putRecords('s', [
+      { data: Buffer.from('slow-1'), partitionKey: keys[0] },
+      { data: Buffer.from('slow-2'), partitionKey: keys[0] },
+      { data: Buffer.from('slow-3'), partitionKey: keys[0] },
+      { data: Buffer.from('fast-1'), partitionKey: keys[1] },
+    ]);
+    poller.start();
+    await until(() => invoked.length === 3);
+    const slow = invoked.filter((b) => b[0].startsWith('slow'));
+    expect(slow).toEqual([['slow-1', 'slow-2'], ['slow-3']]);
+    expect(invoked).toContainEqual(['fast-1']);
+    await poller.stop();
+    const all = await engine.read('s', 'shardId-000000000000', '', 10);
+    expect((await checkpoints.get('m/shardId-000000000000'))?.after).toBe(all[3].sequenceNumber);
   });
 
   it('does not read a disabled mapping', async () => {

@@ -16,6 +16,7 @@ import type { SqsFacade } from '../sqs/facade.js';
 import { matchPattern } from '../sqs/poller.js';
 import type { KinesisEngine, ShardInfo, StreamRecord } from './engine.js';
 import type { KinesisMapping } from './mapping.js';
+import { hashKeyOf } from './shards.js';
 
 /** Where a mapping has got to in a shard: records after this sequence number are next. */
 export interface Checkpoint {
@@ -185,17 +186,23 @@ export class KinesisPoller {
       try {
         if (after === undefined) after = await this.startingPoint(key, shard.shardId);
         const generation = this.generation;
-        let batch = await engine.read(m.streamName, shard.shardId, after, m.batchSize);
+        const size = m.batchSize * Math.max(1, m.parallelizationFactor);
+        let batch = await engine.read(m.streamName, shard.shardId, after, size);
         if (batch.length === 0) {
           await this.wait(generation);
           continue;
         }
-        if (m.batchWindow > 0 && batch.length < m.batchSize) {
+        if (m.batchWindow > 0 && batch.length < size) {
           await this.delay(m.batchWindow * 1000);
           if (signal.aborted) return;
-          batch = await engine.read(m.streamName, shard.shardId, after, m.batchSize);
+          batch = await engine.read(m.streamName, shard.shardId, after, size);
         }
-        after = await this.deliver(key, shard.shardId, batch, after);
+        const commit = async (r: StreamRecord) => {
+          after = r.sequenceNumber;
+          await this.d.checkpoints.put(key, { after });
+        };
+        if (m.parallelizationFactor <= 1) await this.deliver(shard.shardId, batch, commit);
+        else await this.deliverInLanes(shard.shardId, batch, commit);
       } catch (e) {
         if (signal.aborted) return;
         if (isSelflessError(e) && e.code === 'ResourceNotFoundException') {
@@ -236,24 +243,52 @@ export class KinesisPoller {
     return after;
   }
 
-  // Delivers a batch until every record succeeded or was given up on; returns the new checkpoint.
-  private async deliver(key: string, shardId: string, batch: StreamRecord[], from: string): Promise<string> {
+  /**
+   * parallelizationFactor > 1: the records are split into that many lanes by partition key (a key
+   * always in the same lane, so its records stay in order), the lanes run at once in batches, and
+   * the shard's checkpoint moves past all of them when every lane is done.
+   */
+  private async deliverInLanes(
+    shardId: string,
+    records: StreamRecord[],
+    commit: (r: StreamRecord) => Promise<void>,
+  ): Promise<void> {
     const m = this.mapping;
-    let after = from;
-    const commit = async (r: StreamRecord) => {
-      after = r.sequenceNumber;
-      await this.d.checkpoints.put(key, { after });
-    };
+    const lanes = new Map<bigint, StreamRecord[]>();
+    for (const r of records) {
+      const lane = hashKeyOf(r.partitionKey) % BigInt(m.parallelizationFactor);
+      lanes.set(lane, [...(lanes.get(lane) ?? []), r]);
+    }
+    const done = async () => {};
+    await Promise.all(
+      [...lanes.values()].map(async (lane) => {
+        for (let i = 0; i < lane.length && !this.abort.signal.aborted; i += m.batchSize)
+          await this.deliver(shardId, lane.slice(i, i + m.batchSize), done);
+      }),
+    );
+    if (!this.abort.signal.aborted) await commit(records[records.length - 1]);
+  }
+
+  /**
+   * Delivers a batch until every record succeeded or was given up on, calling `commit` with the
+   * last record of each part that is done; returns early (without committing) when stopped.
+   */
+  private async deliver(
+    shardId: string,
+    batch: StreamRecord[],
+    commit: (r: StreamRecord) => Promise<void>,
+  ): Promise<void> {
+    const m = this.mapping;
     const pending: Array<{ records: StreamRecord[]; attempts: number }> = [{ records: batch, attempts: 0 }];
     while (pending.length > 0) {
-      if (this.abort.signal.aborted) return after;
+      if (this.abort.signal.aborted) return;
       const item = pending[0];
       const last = item.records[item.records.length - 1];
       // Records arrive in order, so the ones past maximumRecordAgeInSeconds are a prefix.
       const expired = this.expired(item.records);
       if (expired > 0) {
         const old = item.records.slice(0, expired);
-        if (!(await this.giveUp(shardId, old, 'RecordAgeExceeded', item.attempts))) return after;
+        if (!(await this.giveUp(shardId, old, 'RecordAgeExceeded', item.attempts))) return;
         await commit(old[old.length - 1]);
         if (expired === item.records.length) pending.shift();
         else item.records = item.records.slice(expired);
@@ -280,7 +315,7 @@ export class KinesisPoller {
       item.attempts += 1;
       if (m.maximumRetryAttempts >= 0 && item.attempts > m.maximumRetryAttempts) {
         if (!(await this.giveUp(shardId, remaining, 'RetryAttemptsExhausted', item.attempts, outcome)))
-          return after;
+          return;
         await commit(remaining[remaining.length - 1]);
         pending.shift();
         continue;
@@ -296,7 +331,6 @@ export class KinesisPoller {
       } else item.records = remaining;
       await this.delay(backoff(item.attempts));
     }
-    return after;
   }
 
   // How many records at the head of a batch are older than maximumRecordAgeInSeconds.
