@@ -5,6 +5,7 @@
  */
 import type { DeployContext, PlatformContext, ServicePlugin, WireApi } from '../../platform/service.js';
 import type { Table } from '../../platform/store/port.js';
+import { DEFAULT_ROLE } from '../lambda/configuration.js';
 import type { LambdaFacade } from '../lambda/facade.js';
 import type { SnsFacade } from '../sns/facade.js';
 import type { SqsFacade } from '../sqs/facade.js';
@@ -16,8 +17,6 @@ import { kinesisResourceTypes } from './resources.js';
 
 const MAPPINGS = 'kinesis.mappings';
 const CHECKPOINTS = 'kinesis.checkpoints';
-/** The role stream events name as invokeIdentityArn (Selfless checks no IAM). */
-const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
 
 /** Creates the kinesis plugin; its facade is the engine. */
 export function kinesisPlugin(): ServicePlugin {
@@ -36,7 +35,7 @@ export function kinesisPlugin(): ServicePlugin {
       sns: () => ctx.service<SnsFacade>('sns'),
       clock: ctx.clock,
       log: ctx.log,
-      role: ROLE,
+      role: DEFAULT_ROLE,
     });
     pollers.set(m.uuid, p);
     try {
