@@ -373,10 +373,85 @@ describe('DynamoDB over the SDK', () => {
       ),
     );
     expect(cancelled.name).toBe('TransactionCanceledException');
+    expect((cancelled as unknown as { CancellationReasons: unknown }).CancellationReasons).toEqual([
+      { Code: 'None' },
+      { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+    ]);
     expect(
       (await doc.send(new GetCommand({ TableName: 'orders', Key: { customer: 'cy', seq: 1 } }))).Item,
     ).toBeUndefined();
     await doc.send(new DeleteCommand({ TableName: 'orders', Key: { customer: 'bob', seq: 25 } }));
+  });
+
+  it('serialises concurrent conditional writes and reports the item a condition failed on', async () => {
+    const key = { customer: 'counter', seq: 0 };
+    await Promise.all(
+      Array.from({ length: 40 }, () =>
+        doc.send(
+          new UpdateCommand({
+            TableName: 'orders',
+            Key: key,
+            UpdateExpression: 'ADD hits :one',
+            ExpressionAttributeValues: { ':one': 1 },
+          }),
+        ),
+      ),
+    );
+    const claims = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        doc.send(
+          new PutCommand({
+            TableName: 'orders',
+            Item: { customer: 'lock', seq: 0, owner: i },
+            ConditionExpression: 'attribute_not_exists(customer)',
+          }),
+        ),
+      ),
+    );
+    expect(claims.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
+    expect((await doc.send(new GetCommand({ TableName: 'orders', Key: key }))).Item?.hits).toBe(40);
+    const failed = await failure(
+      ddb.send(
+        new PutItemCommand({
+          TableName: 'orders',
+          Item: { customer: { S: 'counter' }, seq: { N: '0' } },
+          ConditionExpression: 'hits < :n',
+          ExpressionAttributeValues: { ':n': { N: '10' } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+    expect(failed).toBeInstanceOf(ConditionalCheckFailedException);
+    expect((failed as ConditionalCheckFailedException).Item).toEqual({
+      customer: { S: 'counter' },
+      seq: { N: '0' },
+      hits: { N: '40' },
+    });
+    const noExpression = await failure(
+      ddb.send(
+        new PutItemCommand({
+          TableName: 'orders',
+          Item: { customer: { S: 'x' }, seq: { N: '0' } },
+          ExpressionAttributeValues: { ':n': { N: '10' } },
+        }),
+      ),
+    );
+    expect(noExpression.message).toBe(
+      'ExpressionAttributeValues can only be specified when using expressions',
+    );
+    const legacy = await failure(
+      ddb.send(
+        new PutItemCommand({
+          TableName: 'orders',
+          Item: { customer: { S: 'x' }, seq: { N: '0' } },
+          Expected: { customer: { Exists: false } },
+        }),
+      ),
+    );
+    expect(legacy.name).toBe('ValidationException');
+    expect(legacy.message).toContain('legacy parameter(s) {Expected}');
+    await doc.send(new DeleteCommand({ TableName: 'orders', Key: key }));
+    await doc.send(new DeleteCommand({ TableName: 'orders', Key: { customer: 'lock', seq: 0 } }));
   });
 
   it('keeps tables and items across a platform restart', async () => {

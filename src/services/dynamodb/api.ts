@@ -3,17 +3,13 @@
  * Requests are checked and their expressions parsed here (placeholders resolved, unused ones
  * refused); the engine sees typed values and ASTs only.
  */
-import {
-  AwsApiError,
-  operationFromTarget,
-  parseJsonBody,
-  sendJsonError,
-  sendJsonResult,
-} from '../../aws/json-protocol.js';
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { AwsApiError, operationFromTarget, parseJsonBody, sendJsonResult } from '../../aws/json-protocol.js';
 import { readBody } from '../../aws/query-protocol.js';
 import type { WireApi, WireRequest } from '../../platform/service.js';
-import type { DynamoEngine, IndexInfo, TableInfo } from './engine.js';
-import { awsErrorFor, dynamoError, validationError } from './errors.js';
+import type { DynamoEngine, IndexInfo, TableInfo, TransactOp } from './engine.js';
+import { awsErrorFor, dynamoError, errorFields, validationError } from './errors.js';
 import {
   type Condition,
   ExpressionContext,
@@ -28,7 +24,7 @@ import { checkTableName, tableDefinition, tableDescription } from './tables.js';
 import { type AttributeValue, checkItem, type Item } from './values.js';
 
 export const TARGET_PREFIX = 'DynamoDB_20120810.';
-const STYLE = { version: '1.0' as const, namespace: 'com.amazonaws.dynamodb.v20120810' };
+const NAMESPACE = 'com.amazonaws.dynamodb.v20120810';
 
 type Input = Record<string, unknown>;
 type Output = Record<string, unknown>;
@@ -54,10 +50,41 @@ async function handle(engine: DynamoEngine, w: WireRequest): Promise<void> {
         `Operation ${op ?? w.target ?? ''} is not supported.`,
         400,
       );
-    sendJsonResult(w.res, await run(engine, parseJsonBody(body)), '1.0');
+    const input = parseJsonBody(body);
+    refuseLegacy(input);
+    sendJsonResult(w.res, await run(engine, input), '1.0');
   } catch (e) {
-    sendJsonError(w.res, awsErrorFor(e), STYLE);
+    sendError(w.res, awsErrorFor(e), errorFields(e));
   }
+}
+
+/** An awsJson1_0 error body; DynamoDB's carry extra members (Item, CancellationReasons) the SDKs read. */
+function sendError(res: ServerResponse, err: AwsApiError, fields: Record<string, unknown> = {}): void {
+  const text = JSON.stringify({ __type: `${NAMESPACE}#${err.code}`, message: err.message, ...fields });
+  res.writeHead(err.status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}
+
+/** Parameters of the legacy (pre-expression) API, which Selfless refuses rather than ignores. */
+const LEGACY = [
+  'Expected',
+  'AttributeUpdates',
+  'KeyConditions',
+  'QueryFilter',
+  'ScanFilter',
+  'ConditionalOperator',
+];
+
+function refuseLegacy(input: Input): void {
+  const used = LEGACY.filter((k) => input[k] !== undefined && input[k] !== null);
+  if (used.length > 0)
+    throw validationError(
+      `Selfless does not support the legacy parameter(s) {${used.join(', ')}}; use ConditionExpression, UpdateExpression, KeyConditionExpression or FilterExpression instead`,
+    );
 }
 
 function objectParam(input: Input, name: string, field: string): Record<string, unknown> {
@@ -85,8 +112,21 @@ function contextOf(input: Input): ExpressionContext {
     throw validationError('ExpressionAttributeValues must not be empty');
   if (names !== undefined && Object.keys(names).length === 0)
     throw validationError('ExpressionAttributeNames must not be empty');
+  const expressions = EXPRESSION_PARAMS.filter((k) => input[k] !== undefined && input[k] !== null);
+  if (expressions.length === 0 && rawValues !== undefined)
+    throw validationError('ExpressionAttributeValues can only be specified when using expressions');
+  if (expressions.length === 0 && names !== undefined)
+    throw validationError('ExpressionAttributeNames can only be specified when using expressions');
   return new ExpressionContext(names ?? {}, rawValues ? checkItem(rawValues) : {});
 }
+
+const EXPRESSION_PARAMS = [
+  'ConditionExpression',
+  'UpdateExpression',
+  'KeyConditionExpression',
+  'FilterExpression',
+  'ProjectionExpression',
+];
 
 function conditionOf(
   input: Input,
@@ -124,6 +164,16 @@ function returnValues(input: Input, allowed: string[]): string {
       `ReturnValues can only be ${allowed.filter((a) => a !== 'NONE').join(' or ')} or NONE`,
     );
   return v;
+}
+
+/** ReturnValuesOnConditionCheckFailure: ALL_OLD (the item goes into the failure) or NONE. */
+function itemOnFailure(input: Input): boolean {
+  const v = input.ReturnValuesOnConditionCheckFailure ?? 'NONE';
+  if (v !== 'NONE' && v !== 'ALL_OLD')
+    throw validationError(
+      `1 validation error detected: Value '${String(v)}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]`,
+    );
+  return v === 'ALL_OLD';
 }
 
 function tableNameOf(input: Input): string {
@@ -270,7 +320,7 @@ const OPERATIONS: Record<string, Operation> = {
     const condition = conditionOf(input, ctx);
     ctx.checkAllUsed();
     const rv = returnValues(input, ['NONE', 'ALL_OLD']);
-    const old = await engine.putItem(name, item, { condition });
+    const old = await engine.putItem(name, item, { condition, returnItemOnFailure: itemOnFailure(input) });
     return rv === 'ALL_OLD' && old ? { Attributes: old } : {};
   },
   async GetItem(engine, input) {
@@ -289,7 +339,7 @@ const OPERATIONS: Record<string, Operation> = {
     const condition = conditionOf(input, ctx);
     ctx.checkAllUsed();
     const rv = returnValues(input, ['NONE', 'ALL_OLD']);
-    const old = await engine.deleteItem(name, key, { condition });
+    const old = await engine.deleteItem(name, key, { condition, returnItemOnFailure: itemOnFailure(input) });
     return rv === 'ALL_OLD' && old ? { Attributes: old } : {};
   },
   async UpdateItem(engine, input) {
@@ -302,7 +352,10 @@ const OPERATIONS: Record<string, Operation> = {
     const condition = conditionOf(input, ctx);
     ctx.checkAllUsed();
     const rv = returnValues(input, ['NONE', 'ALL_OLD', 'UPDATED_OLD', 'ALL_NEW', 'UPDATED_NEW']);
-    const { before, after } = await engine.updateItem(name, key, actions, { condition });
+    const { before, after } = await engine.updateItem(name, key, actions, {
+      condition,
+      returnItemOnFailure: itemOnFailure(input),
+    });
     const paths = updatedPaths(actions);
     let attributes: Item | undefined;
     if (rv === 'ALL_OLD') attributes = before;
@@ -381,7 +434,7 @@ const OPERATIONS: Record<string, Operation> = {
       const ctx = contextOf(body);
       const condition = conditionOf(body, ctx);
       const table = checkTableName(body.TableName);
-      let op: Parameters<DynamoEngine['transact']>[0][number];
+      let op: TransactOp;
       if (kind === 'Put')
         op = { kind: 'put', table, item: checkItem(objectParam(body, 'Item', 'item')), condition };
       else if (kind === 'Delete')
@@ -401,6 +454,7 @@ const OPERATIONS: Record<string, Operation> = {
         op = { kind: 'check', table, key: checkItem(objectParam(body, 'Key', 'key')), condition };
       } else throw validationError(`Unknown TransactItem: ${kind}`);
       ctx.checkAllUsed();
+      op.returnItemOnFailure = itemOnFailure(body);
       return op;
     });
     await engine.transact(ops);

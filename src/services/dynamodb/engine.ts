@@ -75,7 +75,18 @@ export interface TableDefinition {
 /** A write's optional condition (already parsed). */
 export interface WriteOptions {
   condition?: Condition;
+  /** ReturnValuesOnConditionCheckFailure ALL_OLD: a failed condition carries the current item. */
+  returnItemOnFailure?: boolean;
 }
+
+/** One write of a TransactWriteItems request. */
+export type TransactOp = (
+  | { kind: 'put'; table: string; item: Item }
+  | { kind: 'delete'; table: string; key: Item }
+  | { kind: 'update'; table: string; key: Item; actions: UpdateActions }
+  | { kind: 'check'; table: string; key: Item }
+) &
+  WriteOptions;
 
 /** What a query or scan reads. */
 export interface ReadRequest {
@@ -266,8 +277,9 @@ export class DynamoEngine {
     return key;
   }
 
-  private check(condition: Condition | undefined, current: Item | undefined): void {
-    if (condition && !evaluate(condition, current ?? {})) throw conditionFailed();
+  private check(opts: WriteOptions, current: Item | undefined): void {
+    if (opts.condition && !evaluate(opts.condition, current ?? {}))
+      throw conditionFailed(opts.returnItemOnFailure ? current : undefined);
   }
 
   /** Writes an item; returns the item it replaced. */
@@ -278,7 +290,7 @@ export class DynamoEngine {
       if (itemSize(item) > MAX_ITEM_SIZE)
         throw validationError('Item size has exceeded the maximum allowed size');
       const old = await this.itemStore.get(key);
-      this.check(opts.condition, old);
+      this.check(opts, old);
       await this.itemStore.put(key, item);
       return old;
     });
@@ -296,7 +308,7 @@ export class DynamoEngine {
       const t = this.table(tableName);
       const storeKey = this.checkKey(t, key);
       const old = await this.itemStore.get(storeKey);
-      this.check(opts.condition, old);
+      this.check(opts, old);
       if (old) await this.itemStore.delete(storeKey);
       return old;
     });
@@ -313,7 +325,7 @@ export class DynamoEngine {
       const t = this.table(tableName);
       const storeKey = this.checkKey(t, key);
       const before = await this.itemStore.get(storeKey);
-      this.check(opts.condition, before);
+      this.check(opts, before);
       const keyNames = [t.key.hash, t.key.range].filter((n): n is string => n !== undefined);
       const after = applyUpdate(before ?? { ...key }, actions, keyNames);
       this.checkItemKey(t, after);
@@ -328,17 +340,10 @@ export class DynamoEngine {
    * Applies several writes all or nothing (TransactWriteItems): every condition is checked first;
    * `failed` holds the reason per item when any condition fails.
    */
-  transact(
-    ops: Array<
-      | { kind: 'put'; table: string; item: Item; condition?: Condition }
-      | { kind: 'delete'; table: string; key: Item; condition?: Condition }
-      | { kind: 'update'; table: string; key: Item; actions: UpdateActions; condition?: Condition }
-      | { kind: 'check'; table: string; key: Item; condition: Condition }
-    >,
-  ): Promise<void> {
+  transact(ops: TransactOp[]): Promise<void> {
     return this.serial(async () => {
       const writes: Write[] = [];
-      const reasons: string[] = [];
+      const reasons: Array<Record<string, unknown>> = [];
       const seen = new Set<string>();
       let failed = false;
       for (const op of ops) {
@@ -350,10 +355,15 @@ export class DynamoEngine {
         const current = await this.itemStore.get(storeKey);
         if (op.condition && !evaluate(op.condition, current ?? {})) {
           failed = true;
-          reasons.push('ConditionalCheckFailed');
+          const reason: Record<string, unknown> = {
+            Code: 'ConditionalCheckFailed',
+            Message: 'The conditional request failed',
+          };
+          if (op.returnItemOnFailure && current) reason.Item = current;
+          reasons.push(reason);
           continue;
         }
-        reasons.push('None');
+        reasons.push({ Code: 'None' });
         if (op.kind === 'put') {
           if (itemSize(op.item) > MAX_ITEM_SIZE)
             throw validationError('Item size has exceeded the maximum allowed size');
@@ -369,7 +379,8 @@ export class DynamoEngine {
       if (failed)
         throw dynamoError(
           'TransactionCanceledException',
-          `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.join(', ')}]`,
+          `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
+          { CancellationReasons: reasons },
         );
       await this.store.batch(writes);
     });

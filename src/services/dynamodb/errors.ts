@@ -5,9 +5,9 @@
 import { AwsApiError } from '../../aws/json-protocol.js';
 import { isSelflessError, SelflessError } from '../../platform/errors.js';
 
-/** A DynamoDB error; `code` is DynamoDB's error name. */
-export function dynamoError(code: string, message: string): SelflessError {
-  return new SelflessError(code, message, { details: { service: 'dynamodb' } });
+/** A DynamoDB error; `code` is DynamoDB's error name; `fields` go into the error body (Item, CancellationReasons). */
+export function dynamoError(code: string, message: string, fields?: Record<string, unknown>): SelflessError {
+  return new SelflessError(code, message, { details: { service: 'dynamodb', fields } });
 }
 
 /** A ValidationException. */
@@ -25,9 +25,20 @@ export function tableNotFound(name?: string): SelflessError {
   );
 }
 
-/** The conditional write failure. */
-export function conditionFailed(): SelflessError {
-  return dynamoError('ConditionalCheckFailedException', 'The conditional request failed');
+/** The conditional write failure, carrying the item when ReturnValuesOnConditionCheckFailure asked for it. */
+export function conditionFailed(item?: Record<string, unknown>): SelflessError {
+  return dynamoError(
+    'ConditionalCheckFailedException',
+    'The conditional request failed',
+    item ? { Item: item } : undefined,
+  );
+}
+
+/** The body fields a DynamoDB error carries besides `__type` and `message`. */
+export function errorFields(e: unknown): Record<string, unknown> | undefined {
+  if (!isSelflessError(e)) return undefined;
+  const d = e.details as { service?: string; fields?: Record<string, unknown> };
+  return d.service === 'dynamodb' ? d.fields : undefined;
 }
 
 /** Maps anything thrown to the AwsApiError the wire writes; unknown failures are InternalServerError 500s. */
