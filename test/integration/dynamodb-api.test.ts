@@ -9,11 +9,17 @@ import {
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
+  DescribeTimeToLiveCommand,
   DynamoDBClient,
   ListTablesCommand,
+  ListTagsOfResourceCommand,
   PutItemCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -454,6 +460,81 @@ describe('DynamoDB over the SDK', () => {
     await doc.send(new DeleteCommand({ TableName: 'orders', Key: { customer: 'lock', seq: 0 } }));
   });
 
+  it('expires items on the platform clock once TTL is on; tags and UpdateTable', async () => {
+    expect(
+      (await ddb.send(new DescribeTimeToLiveCommand({ TableName: 'orders' }))).TimeToLiveDescription,
+    ).toEqual({
+      TimeToLiveStatus: 'DISABLED',
+    });
+    await ddb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: 'orders',
+        TimeToLiveSpecification: { AttributeName: 'expires', Enabled: true },
+      }),
+    );
+    expect(
+      (await ddb.send(new DescribeTimeToLiveCommand({ TableName: 'orders' }))).TimeToLiveDescription,
+    ).toEqual({
+      TimeToLiveStatus: 'ENABLED',
+      AttributeName: 'expires',
+    });
+    const key = { customer: 'temp', seq: 1 };
+    await doc.send(
+      new PutCommand({ TableName: 'orders', Item: { ...key, expires: clock.now() / 1000 + 30 } }),
+    );
+    await clock.advance(60_000);
+    let gone = false;
+    for (let i = 0; i < 100 && !gone; i++) {
+      gone = (await doc.send(new GetCommand({ TableName: 'orders', Key: key }))).Item === undefined;
+      if (!gone) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(gone).toBe(true);
+
+    const arn = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders';
+    await ddb.send(
+      new TagResourceCommand({
+        ResourceArn: arn,
+        Tags: [
+          { Key: 'team', Value: 'a' },
+          { Key: 'env', Value: 'dev' },
+        ],
+      }),
+    );
+    await ddb.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['env'] }));
+    expect((await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn }))).Tags).toEqual([
+      { Key: 'team', Value: 'a' },
+    ]);
+
+    const updated = await ddb.send(
+      new UpdateTableCommand({
+        TableName: 'orders',
+        AttributeDefinitions: [{ AttributeName: 'total', AttributeType: 'N' }],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: 'byTotal',
+              KeySchema: [{ AttributeName: 'total', KeyType: 'HASH' }],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          },
+        ],
+      }),
+    );
+    expect(updated.TableDescription?.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual([
+      'byStatus',
+      'byTotal',
+    ]);
+    const byTotal = await doc.send(
+      new QueryCommand({
+        TableName: 'orders',
+        IndexName: 'byTotal',
+        KeyConditionExpression: 'total = :t',
+        ExpressionAttributeValues: { ':t': 20 },
+      }),
+    );
+    expect(byTotal.Items?.map((i) => [i.customer, i.seq])).toEqual([['bob', 10]]);
+  });
+
   it('keeps tables and items across a platform restart', async () => {
     ddb.destroy();
     await platform.stop();
@@ -470,6 +551,12 @@ describe('DynamoDB over the SDK', () => {
       }),
     );
     expect(bob.Items?.map((i) => i.seq)).toEqual([2, 3, 4, 10]);
+    const ttl = (await ddb.send(new DescribeTimeToLiveCommand({ TableName: 'orders' })))
+      .TimeToLiveDescription;
+    expect(ttl?.TimeToLiveStatus).toBe('ENABLED');
+    const d = (await ddb.send(new DescribeTableCommand({ TableName: 'orders' }))).Table!;
+    expect(d.GlobalSecondaryIndexes?.map((g) => g.IndexName)).toEqual(['byStatus', 'byTotal']);
+    expect(d.ItemCount).toBe(5);
     await ddb.send(new DeleteTableCommand({ TableName: 'orders' }));
     expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual([]);
   });

@@ -8,7 +8,13 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ListTagsOfResourceCommand,
+} from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +63,12 @@ resources:
                 KeyType: HASH
             Projection:
               ProjectionType: ALL
+        TimeToLiveSpecification:
+          AttributeName: expiresAt
+          Enabled: true
+        Tags:
+          - Key: team
+            Value: notes
 `;
 
 /** Writes a note unless one with its key exists, counts the owner's notes, and reports them. */
@@ -159,6 +171,10 @@ describe('AWS::DynamoDB::Table deployed with the CLI', () => {
     ]);
     expect(t.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
     expect(t.GlobalSecondaryIndexes?.map((i) => i.IndexName)).toEqual(['byTopic']);
+    const ttl = (await ddb.send(new DescribeTimeToLiveCommand({ TableName: table }))).TimeToLiveDescription;
+    expect(ttl).toEqual({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
+    const tags = await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: t.TableArn }));
+    expect(tags.Tags).toEqual([{ Key: 'team', Value: 'notes' }]);
   });
 
   it('lets a function write and query through the DocumentClient, with Ref and Arn in its environment', async () => {

@@ -20,7 +20,7 @@ import {
   project,
   type UpdateActions,
 } from './expressions.js';
-import { checkTableName, tableDefinition, tableDescription } from './tables.js';
+import { checkTableName, tableDefinition, tableDescription, updatedTable } from './tables.js';
 import { type AttributeValue, checkItem, type Item } from './values.js';
 
 export const TARGET_PREFIX = 'DynamoDB_20120810.';
@@ -164,6 +164,20 @@ function returnValues(input: Input, allowed: string[]): string {
       `ReturnValues can only be ${allowed.filter((a) => a !== 'NONE').join(' or ')} or NONE`,
     );
   return v;
+}
+
+/** The table a ResourceArn names. */
+function tableOfArn(engine: DynamoEngine, raw: unknown): TableInfo {
+  const arn = typeof raw === 'string' ? raw : '';
+  const m = /^arn:aws:dynamodb:[^:]*:[^:]*:table\/([a-zA-Z0-9_.-]+)$/.exec(arn);
+  if (!m) throw validationError(`Invalid TableArn: ${arn}`);
+  const t = engine.find(m[1]!);
+  if (!t)
+    throw dynamoError(
+      'ResourceNotFoundException',
+      `Requested resource not found: ResourcArn: ${arn} not found`,
+    );
+  return t;
 }
 
 /** ReturnValuesOnConditionCheckFailure: ALL_OLD (the item goes into the failure) or NONE. */
@@ -477,8 +491,55 @@ const OPERATIONS: Record<string, Operation> = {
     return { Responses: responses };
   },
   async DescribeTimeToLive(engine, input) {
-    engine.describe(tableNameOf(input));
-    return { TimeToLiveDescription: { TimeToLiveStatus: 'DISABLED' } };
+    const t = engine.describe(tableNameOf(input));
+    return {
+      TimeToLiveDescription: t.ttl?.enabled
+        ? { TimeToLiveStatus: 'ENABLED', AttributeName: t.ttl.attribute }
+        : { TimeToLiveStatus: 'DISABLED' },
+    };
+  },
+  async UpdateTimeToLive(engine, input) {
+    const name = tableNameOf(input);
+    const spec = objectParam(input, 'TimeToLiveSpecification', 'timeToLiveSpecification');
+    const attribute = spec.AttributeName;
+    if (typeof attribute !== 'string' || attribute === '')
+      throw validationError(
+        "1 validation error detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null",
+      );
+    const enabled = spec.Enabled === true;
+    await engine.alterTable(name, (t) => {
+      if (enabled && t.ttl?.enabled) throw validationError('TimeToLive is already enabled');
+      if (!enabled && !t.ttl?.enabled) throw validationError('TimeToLive is already disabled');
+      return { ...t, ttl: { attribute, enabled } };
+    });
+    return { TimeToLiveSpecification: { AttributeName: attribute, Enabled: enabled } };
+  },
+  async TagResource(engine, input) {
+    const t = tableOfArn(engine, input.ResourceArn);
+    const tags = (input.Tags as Array<{ Key: string; Value: string }> | undefined) ?? [];
+    await engine.alterTable(t.name, (x) => ({
+      ...x,
+      tags: { ...x.tags, ...Object.fromEntries(tags.map((g) => [g.Key, g.Value])) },
+    }));
+    return {};
+  },
+  async UntagResource(engine, input) {
+    const t = tableOfArn(engine, input.ResourceArn);
+    const keys = (input.TagKeys as string[] | undefined) ?? [];
+    await engine.alterTable(t.name, (x) => ({
+      ...x,
+      tags: Object.fromEntries(Object.entries(x.tags ?? {}).filter(([k]) => !keys.includes(k))),
+    }));
+    return {};
+  },
+  async ListTagsOfResource(engine, input) {
+    const t = tableOfArn(engine, input.ResourceArn);
+    return { Tags: Object.entries(t.tags ?? {}).map(([Key, Value]) => ({ Key, Value })) };
+  },
+  async UpdateTable(engine, input) {
+    const name = tableNameOf(input);
+    const t = await engine.alterTable(name, (x) => updatedTable(x, input));
+    return { TableDescription: await tableDescription(engine, t) };
   },
   async DescribeEndpoints() {
     return { Endpoints: [{ Address: 'localhost', CachePeriodInMinutes: 1440 }] };

@@ -227,3 +227,24 @@ describe('items', () => {
     expect(await engine.getItem('events', row('t', '1'))).toBeUndefined();
   });
 });
+
+describe('time to live', () => {
+  it('sweeps items whose expiry passed on tables with TTL enabled, and nothing else', async () => {
+    const now = clock.now() / 1000;
+    await engine.putItem('events', row('x', '1', { exp: { N: String(now - 1) } }));
+    await engine.putItem('events', row('x', '2', { exp: { N: String(now + 3600) } }));
+    await engine.putItem('events', row('x', '3', { exp: { S: 'not a number' } }));
+    await engine.putItem('events', row('x', '4', { exp: { N: String(now - 6 * 365 * 24 * 3600) } }));
+    expect(await engine.sweepExpired()).toBe(0);
+    await engine.alterTable('events', (t) => ({ ...t, ttl: { attribute: 'exp', enabled: true } }));
+    expect(await engine.sweepExpired()).toBe(1);
+    expect(await engine.getItem('events', row('x', '1'))).toBeUndefined();
+    await clock.advance(3601_000);
+    expect(await engine.sweepExpired()).toBe(1);
+    const left = await engine.read('events', {
+      partition: { S: 'x' },
+      keyCondition: cond('pk = :p', { ':p': { S: 'x' } }),
+    });
+    expect(left.items.map((i) => (i.n as { N: string }).N)).toEqual(['3', '4']);
+  });
+});

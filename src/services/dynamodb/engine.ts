@@ -59,6 +59,8 @@ export interface TableInfo {
   gsis: IndexInfo[];
   lsis: IndexInfo[];
   tags?: Record<string, string>;
+  /** Time to live: items whose `attribute` (epoch seconds) has passed are deleted by the sweeper. */
+  ttl?: { attribute: string; enabled: boolean };
 }
 
 export interface TableDefinition {
@@ -105,6 +107,11 @@ export interface ReadResult {
   scanned: number;
   lastEvaluatedKey?: Item;
 }
+
+/** How often (clock time) expired items are swept; DynamoDB itself takes up to days. */
+export const TTL_SWEEP_MS = 60_000;
+/** DynamoDB ignores expiry times more than five years in the past. */
+const TTL_MAX_AGE_S = 5 * 365 * 24 * 3600;
 
 /** DynamoDB stops a query or scan page after 1 MB of items read. */
 const PAGE_BYTES = 1024 * 1024;
@@ -193,6 +200,37 @@ export class DynamoEngine {
       await this.tableStore.put(info.name, info);
       this.tables.set(info.name, info);
       return info;
+    });
+  }
+
+  /** Changes a table's settings (billing, indexes, TTL, tags) through `change`, durably. */
+  alterTable(name: string, change: (t: TableInfo) => TableInfo): Promise<TableInfo> {
+    return this.serial(async () => {
+      const next = change(structuredClone(this.describe(name)));
+      await this.tableStore.put(name, next);
+      this.tables.set(name, next);
+      return next;
+    });
+  }
+
+  /** Deletes every item whose TTL has passed (on tables with TTL enabled); returns how many. */
+  sweepExpired(): Promise<number> {
+    return this.serial(async () => {
+      const now = this.clock.now() / 1000;
+      let deleted = 0;
+      for (const t of this.tables.values()) {
+        if (!t.ttl?.enabled) continue;
+        const writes: Write[] = [];
+        for (const { key, value } of await this.itemStore.list({ prefix: `${t.name}${SEP}` })) {
+          const v = value[t.ttl.attribute];
+          if (!v || !('N' in v)) continue;
+          const at = Number(v.N);
+          if (at < now && at > now - TTL_MAX_AGE_S) writes.push({ table: ITEMS, key });
+        }
+        if (writes.length > 0) await this.store.batch(writes);
+        deleted += writes.length;
+      }
+      return deleted;
     });
   }
 

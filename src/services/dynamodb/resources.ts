@@ -43,6 +43,17 @@ export function dynamoResourceTypes(engineOf: () => DynamoEngine): Record<string
             ctx.warn?.(
               `${logicalId}: Selfless keeps table ${name} as created; index and billing changes need a new table.`,
             );
+          const ttl = props.TimeToLiveSpecification as
+            | { AttributeName?: string; Enabled?: unknown }
+            | undefined;
+          const wantTtl = ttl?.AttributeName
+            ? { attribute: ttl.AttributeName, enabled: ttl.Enabled === true || ttl.Enabled === 'true' }
+            : undefined;
+          if (
+            JSON.stringify(table.ttl) !== JSON.stringify(wantTtl) ||
+            JSON.stringify(table.tags) !== JSON.stringify(def.tags)
+          )
+            table = await engine.alterTable(name, (t) => ({ ...t, ttl: wantTtl, tags: def.tags }));
           const before = previous?.attributes.Name;
           if (before && before !== name && engine.find(before)) await engine.deleteTable(before);
           return describe(table, props);

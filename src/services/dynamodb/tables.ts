@@ -14,7 +14,7 @@ import type {
   TableInfo,
   Throughput,
 } from './engine.js';
-import { validationError } from './errors.js';
+import { dynamoError, validationError } from './errors.js';
 
 type Input = Record<string, unknown>;
 
@@ -238,4 +238,57 @@ export async function tableDescription(
       IndexArn: `${t.arn}/index/${l.name}`,
     }));
   return out;
+}
+
+/** A table after an UpdateTable request: billing mode and throughput, GSIs created or deleted. */
+export function updatedTable(t: TableInfo, input: Input): TableInfo {
+  const next: TableInfo = { ...t, attributes: { ...t.attributes }, gsis: [...t.gsis] };
+  const mode = input.BillingMode as string | undefined;
+  if (mode !== undefined) {
+    if (mode !== 'PROVISIONED' && mode !== 'PAY_PER_REQUEST')
+      throw constraint(
+        'billingMode',
+        mode,
+        'Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]',
+      );
+    next.billingMode = mode;
+  }
+  const tp = throughput(input.ProvisionedThroughput);
+  if (tp) {
+    if (next.billingMode === 'PAY_PER_REQUEST')
+      throw validationError(
+        'One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST',
+      );
+    next.throughput = tp;
+  } else if (next.billingMode === 'PROVISIONED' && t.billingMode === 'PAY_PER_REQUEST')
+    throw validationError(
+      'One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED',
+    );
+  if (next.billingMode === 'PAY_PER_REQUEST') next.throughput = undefined;
+  for (const d of (input.AttributeDefinitions as Array<{ AttributeName: string; AttributeType: KeyType }>) ??
+    [])
+    next.attributes[d.AttributeName] = d.AttributeType;
+  const updates = (input.GlobalSecondaryIndexUpdates as Array<{ Create?: Input; Delete?: Input }>) ?? [];
+  for (const u of updates) {
+    if (u.Create) {
+      const [ix] = indexes([u.Create], 'global');
+      if (next.gsis.some((g) => g.name === ix!.name) || next.lsis.some((l) => l.name === ix!.name))
+        throw validationError(`One or more parameter values were invalid: Duplicate index name: ${ix!.name}`);
+      const missing = [ix!.key.hash, ix!.key.range].filter((a) => a !== undefined && !(a in next.attributes));
+      if (missing.length > 0)
+        throw validationError(
+          `One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [${missing.join(', ')}], AttributeDefinitions: [${Object.keys(next.attributes).join(', ')}]`,
+        );
+      next.gsis.push(ix!);
+    } else if (u.Delete) {
+      const name = u.Delete.IndexName as string;
+      if (!next.gsis.some((g) => g.name === name))
+        throw dynamoError(
+          'ResourceNotFoundException',
+          `Requested resource not found: Index: ${name} not found`,
+        );
+      next.gsis = next.gsis.filter((g) => g.name !== name);
+    }
+  }
+  return next;
 }
