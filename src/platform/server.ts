@@ -18,7 +18,12 @@ export interface ServerHandlers {
   ready(): boolean;
   region: string;
   log: Logger;
+  /** How long a new connection may stay silent before it is closed (default: the headers timeout). */
+  firstBytesTimeoutMs?: number;
 }
+
+/** How long a client may take to send its request headers (HTTP/1.1) or first bytes (any). */
+const HEADERS_TIMEOUT_MS = 60_000;
 
 /** Writes an AWS-style JSON error that every protocol's SDK parses into a named exception. */
 export function sendAwsError(res: ServerResponse, status: number, type: string, message: string): void {
@@ -53,9 +58,10 @@ class DualProtocolServer extends Server {
 
 /**
  * Reads a connection's first bytes and hands it to HTTP/2 when they are the h2 preface, to
- * HTTP/1.1 otherwise; the bytes read are put back first.
+ * HTTP/1.1 otherwise; the bytes read are put back first. A connection that sends nothing within
+ * `timeoutMs` is closed: neither protocol's own timeouts apply before it is handed over.
  */
-function sniffProtocol(socket: Socket, route: (h2: boolean) => void): void {
+function sniffProtocol(socket: Socket, timeoutMs: number, route: (h2: boolean) => void): void {
   let seen: Buffer = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
@@ -63,10 +69,15 @@ function sniffProtocol(socket: Socket, route: (h2: boolean) => void): void {
     const h2 = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
     if (h2 && seen.length < H2_PREFACE.length) return;
     socket.off('data', onData);
+    socket.setTimeout(0);
+    socket.off('timeout', onSilent);
     socket.pause();
     socket.unshift(seen);
     route(h2);
   };
+  const onSilent = () => socket.destroy();
+  socket.setTimeout(timeoutMs);
+  socket.once('timeout', onSilent);
   socket.on('data', onData);
 }
 
@@ -79,7 +90,7 @@ export function createPlatformServer(h: ServerHandlers): Server {
     });
   };
   const server = new DualProtocolServer(
-    { keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 },
+    { keepAlive: true, requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS },
     onRequest,
   );
   // The compatibility API's request and response carry what the handlers use (headers, url,
@@ -92,7 +103,7 @@ export function createPlatformServer(h: ServerHandlers): Server {
   const http1 = server.listeners('connection') as Array<(socket: Socket) => void>;
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) =>
-    sniffProtocol(socket, (isH2) => {
+    sniffProtocol(socket, h.firstBytesTimeoutMs ?? HEADERS_TIMEOUT_MS, (isH2) => {
       if (isH2) h2.emit('connection', socket);
       else for (const l of http1) l.call(server, socket);
       process.nextTick(() => socket.resume());
