@@ -4,6 +4,8 @@
  * queries with pagination and indexes, batches, transactions, AWS error shapes, and data that
  * survives a platform restart.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -533,6 +535,89 @@ describe('DynamoDB over the SDK', () => {
       }),
     );
     expect(byTotal.Items?.map((i) => [i.customer, i.seq])).toEqual([['bob', 10]]);
+  });
+
+  it('answers the AWS CLI; parallel scans split the table; consumed capacity when asked', {
+    timeout: 60_000,
+  }, async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      HOME: process.env.HOME ?? '/tmp',
+    };
+    const aws = async (...args: string[]) =>
+      JSON.parse(
+        (
+          await promisify(execFile)(
+            'aws',
+            ['--endpoint-url', platform.url, '--output', 'json', 'dynamodb', ...args],
+            { env },
+          )
+        ).stdout || '{}',
+      );
+    await aws(
+      'create-table',
+      '--table-name',
+      'cli-table',
+      '--attribute-definitions',
+      'AttributeName=id,AttributeType=S',
+      '--key-schema',
+      'AttributeName=id,KeyType=HASH',
+      '--billing-mode',
+      'PAY_PER_REQUEST',
+    );
+    await aws('wait', 'table-exists', '--table-name', 'cli-table');
+    const puts = Array.from({ length: 20 }, (_, i) => ({
+      PutRequest: { Item: { id: { S: `k${i}` }, n: { N: String(i) } } },
+    }));
+    const written = await aws('batch-write-item', '--request-items', JSON.stringify({ 'cli-table': puts }));
+    expect(written.UnprocessedItems).toEqual({});
+    const got = await aws(
+      'get-item',
+      '--table-name',
+      'cli-table',
+      '--key',
+      '{"id":{"S":"k7"}}',
+      '--return-consumed-capacity',
+      'TOTAL',
+    );
+    expect(got.Item).toEqual({ id: { S: 'k7' }, n: { N: '7' } });
+    expect(got.ConsumedCapacity).toEqual({ TableName: 'cli-table', CapacityUnits: 0.5 });
+    const q = await aws(
+      'query',
+      '--table-name',
+      'cli-table',
+      '--key-condition-expression',
+      'id = :id',
+      '--expression-attribute-values',
+      '{":id":{"S":"k3"}}',
+    );
+    expect(q.Items).toEqual([{ id: { S: 'k3' }, n: { N: '3' } }]);
+
+    const segments = await Promise.all(
+      [0, 1, 2].map((Segment) =>
+        doc.send(new ScanCommand({ TableName: 'cli-table', Segment, TotalSegments: 3 })),
+      ),
+    );
+    const ids = segments.flatMap((s) => s.Items?.map((i) => i.id as string) ?? []);
+    expect(ids.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k${i}`).sort());
+    expect(segments.every((s) => (s.Count ?? 0) > 0)).toBe(true);
+    const badSegment = await failure(
+      doc.send(new ScanCommand({ TableName: 'cli-table', Segment: 3, TotalSegments: 3 })),
+    );
+    expect(badSegment.message).toBe(
+      'The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 3 is not less than TotalSegments: 3',
+    );
+    const badStart = await failure(
+      doc.send(new ScanCommand({ TableName: 'cli-table', ExclusiveStartKey: { nope: 'x' } })),
+    );
+    expect(badStart.message).toBe(
+      'The provided starting key is invalid: The provided key element does not match the schema',
+    );
+    await aws('delete-table', '--table-name', 'cli-table');
   });
 
   it('keeps tables and items across a platform restart', async () => {

@@ -21,7 +21,7 @@ import {
   type UpdateActions,
 } from './expressions.js';
 import { checkTableName, tableDefinition, tableDescription, updatedTable } from './tables.js';
-import { type AttributeValue, checkItem, type Item } from './values.js';
+import { type AttributeValue, checkItem, type Item, itemSize } from './values.js';
 
 export const TARGET_PREFIX = 'DynamoDB_20120810.';
 const NAMESPACE = 'com.amazonaws.dynamodb.v20120810';
@@ -277,6 +277,8 @@ async function readPage(engine: DynamoEngine, input: Input, query: boolean): Pro
       `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1`,
     );
   const esk = input.ExclusiveStartKey ? checkItem(input.ExclusiveStartKey as Input) : undefined;
+  if (esk) checkStartKey(t, ix, esk);
+  const segment = query ? undefined : segmentOf(input);
   const page = await engine.read(name, {
     index,
     partition,
@@ -285,10 +287,56 @@ async function readPage(engine: DynamoEngine, input: Input, query: boolean): Pro
     limit,
     exclusiveStartKey: esk,
     filter,
+    segment,
   });
   const out: Output = { Count: page.items.length, ScannedCount: page.scanned };
   if (input.Select !== 'COUNT') out.Items = page.items.map((i) => shape(paths, indexProjection(t, ix, i)));
   if (page.lastEvaluatedKey) out.LastEvaluatedKey = page.lastEvaluatedKey;
+  return withCapacity(input, name, readUnits(page.bytes, input.ConsistentRead === true), out);
+}
+
+/** Scan's Segment and TotalSegments, checked as DynamoDB checks them. */
+function segmentOf(input: Input): { index: number; total: number } | undefined {
+  const index = input.Segment as number | undefined;
+  const total = input.TotalSegments as number | undefined;
+  if (index === undefined && total === undefined) return undefined;
+  if (index === undefined || total === undefined)
+    throw validationError(
+      `The ${index === undefined ? 'Segment' : 'TotalSegments'} parameter is required but was not present in the request when parameter ${index === undefined ? 'TotalSegments' : 'Segment'} is present`,
+    );
+  if (!Number.isInteger(total) || total < 1 || total > 1_000_000)
+    throw validationError(
+      `1 validation error detected: Value '${total}' at 'totalSegments' failed to satisfy constraint: Member must have value ${total < 1 ? 'greater than or equal to 1' : 'less than or equal to 1000000'}`,
+    );
+  if (!Number.isInteger(index) || index < 0 || index >= total)
+    throw validationError(
+      `The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: ${index} is not less than TotalSegments: ${total}`,
+    );
+  return { index, total };
+}
+
+/** An ExclusiveStartKey must name exactly the key attributes of the table (and index) read. */
+function checkStartKey(t: TableInfo, ix: IndexInfo | undefined, esk: Item): void {
+  const names = new Set(
+    [t.key.hash, t.key.range, ix?.key.hash, ix?.key.range].filter((n) => n !== undefined),
+  );
+  const given = Object.keys(esk);
+  if (given.length !== names.size || !given.every((n) => names.has(n)))
+    throw validationError(
+      'The provided starting key is invalid: The provided key element does not match the schema',
+    );
+}
+
+const readUnits = (bytes: number, consistent: boolean) =>
+  Math.max(1, Math.ceil(bytes / 4096)) * (consistent ? 1 : 0.5);
+const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / 1024));
+
+/** Adds ConsumedCapacity when ReturnConsumedCapacity asks for it. */
+function withCapacity(input: Input, table: string, units: number, out: Output): Output {
+  const mode = input.ReturnConsumedCapacity;
+  if (mode === 'TOTAL') out.ConsumedCapacity = { TableName: table, CapacityUnits: units };
+  else if (mode === 'INDEXES')
+    out.ConsumedCapacity = { TableName: table, CapacityUnits: units, Table: { CapacityUnits: units } };
   return out;
 }
 
@@ -335,7 +383,8 @@ const OPERATIONS: Record<string, Operation> = {
     ctx.checkAllUsed();
     const rv = returnValues(input, ['NONE', 'ALL_OLD']);
     const old = await engine.putItem(name, item, { condition, returnItemOnFailure: itemOnFailure(input) });
-    return rv === 'ALL_OLD' && old ? { Attributes: old } : {};
+    const units = writeUnits(Math.max(itemSize(item), old ? itemSize(old) : 0));
+    return withCapacity(input, name, units, rv === 'ALL_OLD' && old ? { Attributes: old } : {});
   },
   async GetItem(engine, input) {
     const name = tableNameOf(input);
@@ -344,7 +393,8 @@ const OPERATIONS: Record<string, Operation> = {
     const paths = projectionOf(input, ctx);
     ctx.checkAllUsed();
     const item = await engine.getItem(name, key);
-    return item ? { Item: shape(paths, item) } : {};
+    const units = readUnits(item ? itemSize(item) : 0, input.ConsistentRead === true);
+    return withCapacity(input, name, units, item ? { Item: shape(paths, item) } : {});
   },
   async DeleteItem(engine, input) {
     const name = tableNameOf(input);
@@ -354,7 +404,8 @@ const OPERATIONS: Record<string, Operation> = {
     ctx.checkAllUsed();
     const rv = returnValues(input, ['NONE', 'ALL_OLD']);
     const old = await engine.deleteItem(name, key, { condition, returnItemOnFailure: itemOnFailure(input) });
-    return rv === 'ALL_OLD' && old ? { Attributes: old } : {};
+    const units = writeUnits(old ? itemSize(old) : 0);
+    return withCapacity(input, name, units, rv === 'ALL_OLD' && old ? { Attributes: old } : {});
   },
   async UpdateItem(engine, input) {
     const name = tableNameOf(input);
@@ -376,7 +427,13 @@ const OPERATIONS: Record<string, Operation> = {
     else if (rv === 'ALL_NEW') attributes = after;
     else if (rv === 'UPDATED_OLD') attributes = before ? project(before, paths) : undefined;
     else if (rv === 'UPDATED_NEW') attributes = project(after, paths);
-    return attributes && Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
+    const units = writeUnits(Math.max(itemSize(after), before ? itemSize(before) : 0));
+    return withCapacity(
+      input,
+      name,
+      units,
+      attributes && Object.keys(attributes).length > 0 ? { Attributes: attributes } : {},
+    );
   },
   Query: (engine, input) => readPage(engine, input, true),
   Scan: (engine, input) => readPage(engine, input, false),

@@ -5,7 +5,7 @@
  * atomicity promises. Items live under `<table>\u0001<hash>\u0001<range>` keys, so a partition is one
  * prefix scan; sort order within it is DynamoDB's (numbers numerically, strings and binary by bytes).
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { arn } from '../../platform/aws-account.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Store, Table, Write } from '../../platform/store/port.js';
@@ -100,11 +100,15 @@ export interface ReadRequest {
   limit?: number;
   exclusiveStartKey?: Item;
   filter?: Condition;
+  /** Scan only: this segment of a parallel scan. */
+  segment?: { index: number; total: number };
 }
 
 export interface ReadResult {
   items: Item[];
   scanned: number;
+  /** Bytes of the items read (before the filter), for consumed capacity. */
+  bytes: number;
   lastEvaluatedKey?: Item;
 }
 
@@ -118,6 +122,12 @@ const PAGE_BYTES = 1024 * 1024;
 
 function canonical(v: AttributeValue): string {
   return JSON.stringify(v);
+}
+
+/** The parallel-scan segment a partition falls in: a stable hash of its key, as DynamoDB spreads them. */
+function segmentOf(partition: AttributeValue, total: number): number {
+  const h = createHash('md5').update(canonical(partition)).digest();
+  return h.readUInt32BE(0) % total;
 }
 
 /** The DynamoDB engine over the Store. */
@@ -466,6 +476,9 @@ export class DynamoEngine {
       return x < y ? -1 : x > y ? 1 : 0;
     };
     if (query) candidates = candidates.filter((i) => evaluate(r.keyCondition!, i));
+    const segment = r.segment;
+    if (segment)
+      candidates = candidates.filter((i) => segmentOf(i[key.hash]!, segment.total) === segment.index);
     candidates.sort(order);
     if (r.forward === false) candidates.reverse();
     if (r.exclusiveStartKey) {
@@ -495,6 +508,6 @@ export class DynamoEngine {
         if (ix.key.range !== undefined) lastEvaluatedKey[ix.key.range] = last[ix.key.range]!;
       }
     }
-    return { items, scanned, lastEvaluatedKey };
+    return { items, scanned, bytes, lastEvaluatedKey };
   }
 }
