@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Clock } from '../../platform/clock.js';
 import { isSelflessError } from '../../platform/errors.js';
-import type { Store, Table } from '../../platform/store/port.js';
+import type { Store, Table, Write } from '../../platform/store/port.js';
 import { type ChecksumAlgorithm, DigestStream } from './checksums.js';
 import { s3Errors, validateBucketName, validateKey } from './errors.js';
 import type {
@@ -21,6 +21,16 @@ import type {
   PartRecord,
   UploadRecord,
 } from './model.js';
+import {
+  isWellFormedVersionId,
+  keyOfVersionRow,
+  NULL_VERSION,
+  newVersionId,
+  utf8Compare,
+  versionIdOf,
+  versionRowKey,
+  versionRowPrefix,
+} from './versions.js';
 
 const MAX_SINGLE_PUT = 5 * 1024 ** 3;
 const MIN_PART = 5 * 1024 * 1024;
@@ -71,6 +81,31 @@ export interface ListResult {
   lastReturned?: string;
 }
 
+/** What a DELETE did: the delete marker it created, or the version it removed. */
+export interface DeleteResult {
+  /** True when a delete marker was created, or the version removed was one. */
+  deleteMarker: boolean;
+  /** The marker's or the removed version's id (absent in never-versioned buckets). */
+  versionId?: string;
+}
+
+export interface ListVersionsOptions {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  maxKeys?: number;
+}
+
+export interface ListVersionsResult {
+  /** Versions and delete markers in key order, newest first per key. */
+  versions: Array<ObjectRecord & { isLatest: boolean }>;
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
 /** Sequencers order events per key, as hex strings that sort by time. */
 class Sequencer {
   private last = 0n;
@@ -103,7 +138,10 @@ export class S3Engine {
   private readonly objects: Table<ObjectRecord>;
   private readonly uploads: Table<UploadRecord>;
   private readonly parts: Table<PartRecord>;
+  private readonly versions: Table<ObjectRecord>;
   private readonly sequencer = new Sequencer();
+  /** Orders versions of a key by creation. */
+  private readonly versionOrder = new Sequencer();
   private readonly mutex = new KeyedMutex();
   /** Known bucket names, for claiming unsigned path-style requests synchronously. */
   readonly bucketNames = new Set<string>();
@@ -119,6 +157,7 @@ export class S3Engine {
     this.objects = store.table('s3.objects');
     this.uploads = store.table('s3.uploads');
     this.parts = store.table('s3.parts');
+    this.versions = store.table('s3.versions');
   }
 
   /** Loads the bucket name cache. */
@@ -181,17 +220,33 @@ export class S3Engine {
   async deleteBucket(name: string, opts: { force?: boolean } = {}): Promise<void> {
     await this.bucket(name);
     const first = await this.list(name, { maxKeys: 1 });
-    if (first.contents.length > 0) {
+    const history = await this.versions.list({ after: `${name}/`, limit: 1 });
+    const hasHistory = history.length > 0 && history[0].key.startsWith(`${name}/`);
+    if (first.contents.length > 0 || hasHistory) {
       if (!opts.force) throw s3Errors.bucketNotEmpty(name);
       for (;;) {
         const page = await this.list(name, { maxKeys: 1000 });
         if (page.contents.length === 0) break;
-        for (const o of page.contents) await this.deleteObject(name, o.key, undefined, { quiet: true });
+        for (const o of page.contents) await this.purgeKey(name, o.key);
+      }
+      for (;;) {
+        const rows = await this.versions.list({ after: `${name}/`, limit: 500 });
+        const mine = rows.filter((r) => r.key.startsWith(`${name}/`));
+        if (mine.length === 0) break;
+        for (const r of mine) await this.purgeKey(name, keyOfVersionRow(name, r.key));
       }
     }
     for (const u of await this.listUploads(name)) await this.abortUpload(name, u.key, u.uploadId);
     await this.buckets.delete(name);
     this.bucketNames.delete(name);
+  }
+
+  /** Sets the bucket's versioning state (PutBucketVersioning); it can be suspended, never removed. */
+  async setVersioning(name: string, status: 'Enabled' | 'Suspended'): Promise<void> {
+    await this.mutex.run(`bucket:${name}`, async () => {
+      const b = await this.bucket(name);
+      await this.buckets.put(name, { ...b, versioning: status });
+    });
   }
 
   /** Replaces the bucket's notification targets. */
@@ -208,12 +263,65 @@ export class S3Engine {
     return `${bucket}/${key}`;
   }
 
-  /** The object's metadata, or NoSuchKey. */
-  async head(bucket: string, key: string): Promise<ObjectRecord> {
+  /**
+   * The object's metadata (the current version, or the version named), or NoSuchKey / NoSuchVersion.
+   * A key whose latest version is a delete marker is NoSuchKey carrying `x-amz-delete-marker`; a delete
+   * marker asked for by id is MethodNotAllowed, as S3 answers.
+   */
+  async head(bucket: string, key: string, versionId?: string): Promise<ObjectRecord> {
     await this.bucket(bucket);
-    const o = await this.objects.get(this.objectKey(bucket, key));
-    if (!o) throw s3Errors.noSuchKey(key);
-    return o;
+    const current = await this.objects.get(this.objectKey(bucket, key));
+    if (versionId === undefined) {
+      if (current) return current;
+      const latest = (await this.versionRows(bucket, key))[0]?.value;
+      const e = s3Errors.noSuchKey(key);
+      if (latest?.deleteMarker)
+        e.details.headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': versionIdOf(latest) };
+      throw e;
+    }
+    if (!isWellFormedVersionId(versionId)) throw s3Errors.invalidVersionId(versionId);
+    const found =
+      current && versionIdOf(current) === versionId
+        ? current
+        : (await this.versionRows(bucket, key)).find((r) => versionIdOf(r.value) === versionId)?.value;
+    if (!found) throw s3Errors.noSuchVersion(key, versionId);
+    if (found.deleteMarker) throw s3Errors.deleteMarkerNotAllowed(found.lastModified, versionId);
+    return found;
+  }
+
+  /** Every `s3.versions` row of a key (noncurrent versions and delete markers), newest first. */
+  private async versionRows(
+    bucket: string,
+    key: string,
+  ): Promise<Array<{ key: string; value: ObjectRecord }>> {
+    const prefix = versionRowPrefix(bucket, key);
+    const rows: Array<{ key: string; value: ObjectRecord }> = [];
+    let after = prefix;
+    for (;;) {
+      // Scanned by `after` rather than the store's prefix bound, which stops at U+FFFF.
+      const page = await this.versions.list({ after, limit: 500 });
+      for (const r of page) {
+        if (!r.key.startsWith(prefix)) return rows;
+        rows.push(r);
+      }
+      if (page.length < 500) return rows;
+      after = page[page.length - 1].key;
+    }
+  }
+
+  /** Removes every version, marker and blob of a key, without events (forced bucket removal). */
+  private async purgeKey(bucket: string, key: string): Promise<void> {
+    const id = this.objectKey(bucket, key);
+    const blobs = await this.mutex.run(id, async () => {
+      const current = await this.objects.get(id);
+      const rows = await this.versionRows(bucket, key);
+      await this.store.batch([
+        { table: 's3.objects', key: id },
+        ...rows.map((r) => ({ table: 's3.versions', key: r.key })),
+      ]);
+      return [current?.blob, ...rows.map((r) => r.value.blob)];
+    });
+    for (const b of blobs) if (b) await this.store.blobs.delete(b);
   }
 
   /** A stream of the object's bytes (optionally a byte range, inclusive). */
@@ -306,19 +414,41 @@ export class S3Engine {
     opts: { ifNoneMatch?: string } = {},
   ): Promise<void> {
     const id = this.objectKey(bucket.name, record.key);
-    const previous = await this.mutex
+    const garbage = await this.mutex
       .run(id, async () => {
-        if (!(await this.buckets.get(bucket.name))) throw s3Errors.noSuchBucket(bucket.name);
+        const b = await this.buckets.get(bucket.name);
+        if (!b) throw s3Errors.noSuchBucket(bucket.name);
         const old = await this.objects.get(id);
         if (opts.ifNoneMatch === '*' && old) throw s3Errors.preconditionFailed('If-None-Match');
-        await this.objects.put(id, record);
-        return old;
+        record.order = this.versionOrder.next(this.now());
+        if (!b.versioning) {
+          await this.objects.put(id, record);
+          return [old?.blob];
+        }
+        // Versioned: the previous current version becomes noncurrent; a suspended bucket replaces
+        // whichever version is `null` (current or not) instead.
+        record.versionId = b.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+        const writes: Write[] = [{ table: 's3.objects', key: id, value: record }];
+        const removed: Array<string | undefined> = [];
+        if (old && b.versioning === 'Suspended' && versionIdOf(old) === NULL_VERSION) removed.push(old.blob);
+        else if (old) writes.push({ table: 's3.versions', key: versionRowKey(b.name, old), value: old });
+        if (b.versioning === 'Suspended') {
+          const nullRow = (await this.versionRows(b.name, record.key)).find(
+            (r) => versionIdOf(r.value) === NULL_VERSION,
+          );
+          if (nullRow) {
+            writes.push({ table: 's3.versions', key: nullRow.key });
+            removed.push(nullRow.value.blob);
+          }
+        }
+        await this.store.batch(writes);
+        return removed;
       })
       .catch(async (e) => {
         if (record.blob) await this.store.blobs.delete(record.blob);
         throw e;
       });
-    if (previous?.blob && previous.blob !== record.blob) await this.store.blobs.delete(previous.blob);
+    for (const blob of garbage) if (blob && blob !== record.blob) await this.store.blobs.delete(blob);
   }
 
   private wholeSeconds(ms: number): number {
@@ -361,6 +491,7 @@ export class S3Engine {
       key,
       size: record.size,
       etag: record.etag,
+      ...(record.versionId ? { versionId: record.versionId } : {}),
       ...info,
     });
     return record;
@@ -368,14 +499,12 @@ export class S3Engine {
 
   /** Copies an object (CopyObject); `replace` carries new attributes for metadata-directive REPLACE. */
   async copyObject(
-    src: { bucket: string; key: string },
+    src: { bucket: string; key: string; versionId?: string },
     dst: { bucket: string; key: string },
     opts: { replace?: ObjectAttributes; storageClass?: string },
     info: RequestInfo,
   ): Promise<ObjectRecord> {
-    const source = await this.head(src.bucket, src.key).catch((e) => {
-      throw e;
-    });
+    const { versionId: _v, order: _o, ...source } = await this.head(src.bucket, src.key, src.versionId);
     const bucket = await this.bucket(dst.bucket);
     validateKey(dst.key);
     if (src.bucket === dst.bucket && src.key === dst.key && !opts.replace && !opts.storageClass)
@@ -411,29 +540,229 @@ export class S3Engine {
       key: dst.key,
       size: record.size,
       etag: record.etag,
+      ...(record.versionId ? { versionId: record.versionId } : {}),
       ...info,
     });
     return record;
   }
 
-  /** Deletes an object (no error when it does not exist, as S3 answers 204 either way). */
+  /**
+   * Deletes an object (DeleteObject; S3 answers 204 whether or not it existed). Without a version id a
+   * versioned bucket gets a delete marker (the `null` one while suspended); with one, exactly that
+   * version or marker is removed for good, and the next newest version becomes current.
+   */
   async deleteObject(
     bucketName: string,
     key: string,
     info?: RequestInfo,
-    opts: { quiet?: boolean } = {},
-  ): Promise<boolean> {
-    const bucket = await this.bucket(bucketName);
+    opts: { quiet?: boolean; versionId?: string } = {},
+  ): Promise<DeleteResult | undefined> {
+    await this.bucket(bucketName);
+    if (opts.versionId !== undefined && !isWellFormedVersionId(opts.versionId))
+      throw s3Errors.invalidVersionId(opts.versionId);
     const id = this.objectKey(bucketName, key);
-    const old = await this.mutex.run(id, async () => {
-      const o = await this.objects.get(id);
-      if (o) await this.objects.delete(id);
-      return o;
+    const outcome = await this.mutex.run(id, async () => {
+      const b = await this.bucket(bucketName);
+      const current = await this.objects.get(id);
+      if (opts.versionId !== undefined) return this.removeVersion(b, key, current, opts.versionId);
+      if (!b.versioning) {
+        if (!current) return undefined;
+        await this.objects.delete(id);
+        return { result: { deleteMarker: false }, blobs: [current.blob], eventName: 'ObjectRemoved:Delete' };
+      }
+      const marker: ObjectRecord = {
+        key,
+        blob: '',
+        size: 0,
+        etag: '',
+        lastModified: this.wholeSeconds(this.now()),
+        contentType: '',
+        headers: {},
+        metadata: {},
+        storageClass: 'STANDARD',
+        versionId: b.versioning === 'Enabled' ? newVersionId() : NULL_VERSION,
+        deleteMarker: true,
+        order: this.versionOrder.next(this.now()),
+      };
+      const writes: Write[] = [{ table: 's3.objects', key: id }];
+      const blobs: Array<string | undefined> = [];
+      if (current && b.versioning === 'Suspended' && versionIdOf(current) === NULL_VERSION)
+        blobs.push(current.blob);
+      else if (current)
+        writes.push({ table: 's3.versions', key: versionRowKey(b.name, current), value: current });
+      if (b.versioning === 'Suspended') {
+        const nullRow = (await this.versionRows(b.name, key)).find(
+          (r) => versionIdOf(r.value) === NULL_VERSION,
+        );
+        if (nullRow) {
+          writes.push({ table: 's3.versions', key: nullRow.key });
+          blobs.push(nullRow.value.blob);
+        }
+      }
+      writes.push({ table: 's3.versions', key: versionRowKey(b.name, marker), value: marker });
+      await this.store.batch(writes);
+      return {
+        result: { deleteMarker: true, versionId: marker.versionId },
+        blobs,
+        eventName: 'ObjectRemoved:DeleteMarkerCreated',
+      };
     });
-    if (!old) return false;
-    if (old.blob) await this.store.blobs.delete(old.blob);
-    if (!opts.quiet && info) await this.emit(bucket, { eventName: 'ObjectRemoved:Delete', key, ...info });
-    return true;
+    if (!outcome) return undefined;
+    for (const blob of outcome.blobs) if (blob) await this.store.blobs.delete(blob);
+    if (!opts.quiet && info)
+      await this.emit(await this.bucket(bucketName), {
+        eventName: outcome.eventName,
+        key,
+        ...(outcome.result.versionId ? { versionId: outcome.result.versionId } : {}),
+        ...info,
+      });
+    return outcome.result;
+  }
+
+  /** Removes one version for good (under the key's lock); the newest remaining one becomes current. */
+  private async removeVersion(
+    b: BucketRecord,
+    key: string,
+    current: ObjectRecord | undefined,
+    versionId: string,
+  ): Promise<{ result: DeleteResult; blobs: Array<string | undefined>; eventName: string } | undefined> {
+    const id = this.objectKey(b.name, key);
+    const rows = await this.versionRows(b.name, key);
+    const writes: Write[] = [];
+    let removed: ObjectRecord;
+    if (current && versionIdOf(current) === versionId) {
+      removed = current;
+      writes.push({ table: 's3.objects', key: id });
+      // The next newest version is current again, unless it is a delete marker (which stays latest).
+      const next = rows[0];
+      if (next && !next.value.deleteMarker)
+        writes.push(
+          { table: 's3.versions', key: next.key },
+          { table: 's3.objects', key: id, value: next.value },
+        );
+    } else {
+      const row = rows.find((r) => versionIdOf(r.value) === versionId);
+      if (!row) return undefined;
+      removed = row.value;
+      writes.push({ table: 's3.versions', key: row.key });
+      const next = rows.find((r) => r !== row);
+      // Removing the latest delete marker makes the version under it current again.
+      if (!current && row === rows[0] && next && !next.value.deleteMarker)
+        writes.push(
+          { table: 's3.versions', key: next.key },
+          { table: 's3.objects', key: id, value: next.value },
+        );
+    }
+    await this.store.batch(writes);
+    return {
+      result: {
+        deleteMarker: removed.deleteMarker === true,
+        ...(b.versioning || removed.versionId ? { versionId } : {}),
+      },
+      blobs: [removed.blob],
+      eventName: 'ObjectRemoved:Delete',
+    };
+  }
+
+  /**
+   * ListObjectVersions: every version and delete marker in key order (newest first per key), rolled
+   * up to common prefixes at the delimiter, after the key (and version) markers.
+   */
+  async listVersions(bucketName: string, opts: ListVersionsOptions = {}): Promise<ListVersionsResult> {
+    await this.bucket(bucketName);
+    const base = `${bucketName}/`;
+    const prefix = opts.prefix ?? '';
+    const maxKeys = opts.maxKeys ?? 1000;
+    const result: ListVersionsResult = { versions: [], commonPrefixes: [], isTruncated: false };
+    if (maxKeys === 0) return result;
+    const keyMarker = opts.keyMarker ?? '';
+    const start = utf8Compare(keyMarker, prefix) > 0 ? keyMarker : prefix;
+    // Per key: its current version (from s3.objects) first, then its other rows newest first.
+    const rows = this.mergedRows(base + start, base + prefix);
+    let lastKey: string | undefined;
+    let skipPrefix: string | undefined;
+    let passedVersionMarker = false;
+    let count = 0;
+    for await (const o of rows) {
+      const isLatest = o.key !== lastKey;
+      lastKey = o.key;
+      if (skipPrefix !== undefined && o.key.startsWith(skipPrefix)) continue;
+      if (keyMarker && utf8Compare(o.key, keyMarker) < 0) continue;
+      if (keyMarker && o.key === keyMarker) {
+        // Without a version marker the whole marker key was listed; with one, resume after it.
+        if (!opts.versionIdMarker) continue;
+        if (!passedVersionMarker) {
+          if (versionIdOf(o) === opts.versionIdMarker) passedVersionMarker = true;
+          continue;
+        }
+      }
+      if (opts.delimiter) {
+        const at = o.key.indexOf(opts.delimiter, prefix.length);
+        if (at >= 0) {
+          const cp = o.key.slice(0, at + opts.delimiter.length);
+          skipPrefix = cp;
+          if (keyMarker && utf8Compare(cp, keyMarker) <= 0) continue;
+          if (count >= maxKeys) {
+            result.isTruncated = true;
+            break;
+          }
+          result.commonPrefixes.push(cp);
+          result.nextKeyMarker = cp;
+          result.nextVersionIdMarker = undefined;
+          count++;
+          continue;
+        }
+      }
+      if (count >= maxKeys) {
+        result.isTruncated = true;
+        break;
+      }
+      result.versions.push({ ...o, isLatest });
+      result.nextKeyMarker = o.key;
+      result.nextVersionIdMarker = versionIdOf(o);
+      count++;
+    }
+    if (!result.isTruncated) {
+      result.nextKeyMarker = undefined;
+      result.nextVersionIdMarker = undefined;
+    }
+    return result;
+  }
+
+  /** Rows of s3.objects and s3.versions from `from` (inclusive) while under `prefix`, merged in key order. */
+  private async *mergedRows(from: string, prefix: string): AsyncGenerator<ObjectRecord> {
+    const scan = async function* (table: Table<ObjectRecord>, exact: boolean) {
+      if (exact) {
+        const first = await table.get(from);
+        if (first) yield { key: from, value: first };
+      }
+      let after = from;
+      for (;;) {
+        const page = await table.list({ after, limit: 500 });
+        for (const r of page) {
+          if (!r.key.startsWith(prefix)) return;
+          yield r;
+        }
+        if (page.length < 500) return;
+        after = page[page.length - 1].key;
+      }
+    };
+    const a = scan(this.objects, true);
+    const b = scan(this.versions, false);
+    let x = await a.next();
+    let y = await b.next();
+    for (;;) {
+      const left = x.done ? undefined : x.value;
+      const right = y.done ? undefined : y.value;
+      if (!left && !right) return;
+      if (left && (!right || utf8Compare(left.key, right.key) < 0)) {
+        yield left.value;
+        x = await a.next();
+      } else if (right) {
+        yield right.value;
+        y = await b.next();
+      }
+    }
   }
 
   /** Lists keys in UTF-8 binary order, rolling keys up to common prefixes at the delimiter. */
@@ -658,6 +987,7 @@ export class S3Engine {
       key,
       size: record.size,
       etag: record.etag,
+      ...(record.versionId ? { versionId: record.versionId } : {}),
       ...info,
     });
     return record;

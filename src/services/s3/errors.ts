@@ -130,6 +130,30 @@ export const s3Errors = {
       400,
       'You did not provide the number of bytes specified by the Content-Length HTTP header',
     ),
+  noSuchVersion: (key: string, versionId: string) =>
+    new S3Error('NoSuchVersion', 404, 'The specified version does not exist.', {
+      Key: key,
+      VersionId: versionId,
+    }),
+  invalidVersionId: (versionId: string) =>
+    new S3Error('InvalidArgument', 400, 'Invalid version id specified', {
+      ArgumentName: 'versionId',
+      ArgumentValue: versionId,
+    }),
+  /** GET/HEAD of a delete marker by its version id. */
+  deleteMarkerNotAllowed: (lastModified: number, versionId: string) =>
+    new S3Error(
+      'MethodNotAllowed',
+      405,
+      'The specified method is not allowed against this resource.',
+      { Method: 'GET', ResourceType: 'DeleteMarker' },
+      {
+        'x-amz-delete-marker': 'true',
+        'x-amz-version-id': versionId,
+        'Last-Modified': new Date(lastModified).toUTCString(),
+        Allow: 'DELETE',
+      },
+    ),
   methodNotAllowed: (method: string, resource: string) =>
     new S3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.', {
       Method: method,

@@ -20,6 +20,8 @@ export interface BucketRecord {
   notifications: NotificationTarget[];
   /** Set when a deployment created the bucket (service/stage), so removal can tell what it owns. */
   owner?: string;
+  /** Versioning state; absent while versioning was never enabled. */
+  versioning?: 'Enabled' | 'Suspended';
 }
 
 /** One stored object version: its bytes are the blob `blob`, the rest is metadata. */
@@ -42,6 +44,12 @@ export interface ObjectRecord {
   storageClass: string;
   checksum?: { algorithm: string; value: string };
   partsCount?: number;
+  /** The version id: absent for writes to a never-versioned bucket, 'null' while suspended. */
+  versionId?: string;
+  /** A delete marker: no bytes, only a version that makes the key read as deleted. */
+  deleteMarker?: boolean;
+  /** Creation order among the versions of the key (hex, see versions.ts). */
+  order?: string;
 }
 
 export interface UploadRecord {
@@ -77,6 +85,8 @@ export interface ObjectEvent {
   sourceIp: string;
   requestId: string;
   hostId: string;
+  /** The version written or removed, when the bucket is versioned. */
+  versionId?: string;
 }
 
 /** The fixed owner of every bucket. */
