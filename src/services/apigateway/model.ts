@@ -4,6 +4,8 @@
  * the store and re-served after a restart without the spec.
  */
 
+import type { WebSocketApiModel } from './websocket-model.js';
+
 export type ApiKind = 'rest' | 'http';
 
 /** CORS settings of a REST path (serverless `cors:`), already defaulted. */
@@ -189,6 +191,7 @@ export interface ServiceApis {
   region: string;
   rest?: RestApiModel;
   http?: HttpApiModel;
+  websocket?: WebSocketApiModel;
   /** OpenAPI documents, generated at deploy time. */
   openapi?: { rest?: unknown; http?: unknown };
   /** `custom.selfless.integrationTimeoutMs`: a shorter integration timeout than AWS's 29 s (tests, impatient dev loops). */

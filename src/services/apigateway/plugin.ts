@@ -19,6 +19,10 @@ import { ApiListener } from './listener.js';
 import type { ServiceApis } from './model.js';
 import { choosePort } from './ports.js';
 import { sourceFromSpec } from './source.js';
+import { compileWebSocketApi } from './websocket-compile.js';
+import { ConnectionRegistry, handleManagement } from './websocket-connections.js';
+import { WebSocketListener } from './websocket-listener.js';
+import type { WebSocketApiModel } from './websocket-model.js';
 
 export const APIS_TABLE = 'apigateway.apis';
 export const PORTS_TABLE = 'apigateway.ports';
@@ -40,6 +44,8 @@ export interface ApiEndpoints {
   apiKeys: Array<{ name: string; value: string; description?: string }>;
   /** Where the OpenAPI document is served. */
   openapiUrl: string;
+  /** The WebSocket API's URL with the stage (`ws://127.0.0.1:3001/dev`), when there is one. */
+  websocketUrl?: string;
 }
 
 /** The facade other parts use: `ctx.service<ApiGatewayFacade>('apigateway')` / `platform.service(...)`. */
@@ -65,6 +71,15 @@ interface Served {
   port: number;
   listener: ApiListener;
 }
+
+interface ServedWebSocket {
+  api: WebSocketApiModel;
+  port: number;
+  listener: WebSocketListener;
+}
+
+/** What the store keeps per service and stage: the compiled APIs and the ports they were served on. */
+type StoredApis = ServiceApis & { port?: number; websocketPort?: number };
 
 /** The Step Functions facade, or undefined when that service is not part of this platform. */
 function optionalStepFunctions(c: PlatformContext): StepFunctionsFacade | undefined {
@@ -94,8 +109,10 @@ export function endpointLines(apis: ServiceApis, baseUrl: string): string[] {
 /** Creates the apigateway plugin. */
 export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlugin {
   const served = new Map<string, Served>();
+  const servedWs = new Map<string, ServedWebSocket>();
+  const registry = new ConnectionRegistry();
   let ctx: PlatformContext | undefined;
-  let apisTable: Table<ServiceApis & { port: number }>;
+  let apisTable: Table<StoredApis>;
   let portsTable: Table<number>;
   let keysTable: Table<Record<string, string>>;
   let authorizers: Authorizers;
@@ -146,7 +163,7 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       await existing.listener.close();
       served.delete(key);
     }
-    const inUse = new Set([...served.values()].map((s) => s.port));
+    const inUse = usedPorts();
     const { port: chosen, note } = await choosePort({
       key,
       table: portsTable,
@@ -174,23 +191,93 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
     return port;
   }
 
+  function usedPorts(): Set<number> {
+    return new Set([
+      ...[...served.values()].map((s) => s.port),
+      ...[...servedWs.values()].map((s) => s.port),
+    ]);
+  }
+
+  /** Serves (or re-routes) the WebSocket API of a service on its own stable port. */
+  async function serveWebSocket(
+    key: string,
+    api: WebSocketApiModel,
+    wanted: number | undefined,
+    warn: (m: string) => void,
+  ): Promise<number> {
+    const existing = servedWs.get(key);
+    if (existing && (wanted === undefined || wanted === existing.port)) {
+      existing.listener.setApi(api);
+      existing.api = api;
+      return existing.port;
+    }
+    if (existing) {
+      await existing.listener.close();
+      servedWs.delete(key);
+    }
+    const portKey = `${key}:websocket`;
+    const { port: chosen, note } = await choosePort({
+      key: portKey,
+      table: portsTable,
+      wanted,
+      base: basePort,
+      host,
+      inUse: usedPorts(),
+    });
+    if (note) warn(note);
+    const listener = new WebSocketListener(api, {
+      lambda: () => ctx!.service<LambdaFacade>('lambda'),
+      clock: ctx!.clock,
+      log: ctx!.log,
+      region: ctx!.region,
+      registry,
+    });
+    const port = await listener.listen(chosen, host).catch((e: NodeJS.ErrnoException) => {
+      throw new Error(
+        e.code === 'EADDRINUSE'
+          ? `Port ${chosen} for the WebSocket API of ${key} is already in use; set custom.selfless.websocketPort to another port.`
+          : `Cannot listen for the WebSocket API of ${key}: ${e.message}`,
+      );
+    });
+    await portsTable.put(portKey, port);
+    servedWs.set(key, { api, port, listener });
+    return port;
+  }
+
+  async function stopHttp(key: string): Promise<void> {
+    const s = served.get(key);
+    served.delete(key);
+    await s?.listener.close();
+  }
+
+  async function stopWebSocket(key: string): Promise<void> {
+    const s = servedWs.get(key);
+    servedWs.delete(key);
+    await s?.listener.close();
+  }
+
   const facade: ApiGatewayFacade = {
     endpoints(service, stage) {
-      const s = served.get(`${service}:${stage}`);
-      if (!s) return undefined;
-      const baseUrl = `http://${host}:${s.port}`;
+      const key = `${service}:${stage}`;
+      const s = served.get(key);
+      const ws = servedWs.get(key);
+      if (!s && !ws) return undefined;
+      const port = s?.port ?? ws!.port;
+      const baseUrl = `http://${host}:${port}`;
+      const websocketUrl = ws ? `ws://${host}:${ws.port}/${ws.api.stage}` : undefined;
       return {
-        port: s.port,
+        port,
         baseUrl,
-        restUrl: s.apis.rest ? `${baseUrl}/${s.apis.rest.stage}` : undefined,
-        httpApiUrl: s.apis.http ? baseUrl : undefined,
-        endpoints: endpointLines(s.apis, baseUrl),
-        apiKeys: (s.apis.rest?.apiKeys ?? []).map((k) => ({
+        restUrl: s?.apis.rest ? `${baseUrl}/${s.apis.rest.stage}` : undefined,
+        httpApiUrl: s?.apis.http ? baseUrl : undefined,
+        endpoints: [...(s ? endpointLines(s.apis, baseUrl) : []), ...(websocketUrl ? [websocketUrl] : [])],
+        apiKeys: (s?.apis.rest?.apiKeys ?? []).map((k) => ({
           name: k.name,
           value: k.value,
           description: k.description,
         })),
         openapiUrl: `${baseUrl}/_selfless/openapi.json`,
+        websocketUrl,
       };
     },
     openapi(service, stage, kind) {
@@ -202,6 +289,28 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
 
   return {
     name: 'apigateway',
+    // The @connections management API (apigatewaymanagementapi, signed as execute-api) on the
+    // platform port too, for clients that take their endpoint from AWS_ENDPOINT_URL.
+    wire: {
+      signingNames: ['execute-api'],
+      claims: (w) => w.url.pathname.startsWith('/@connections/'),
+      async handle(w) {
+        const chunks: Buffer[] = [];
+        for await (const c of w.req as AsyncIterable<Buffer>) chunks.push(c);
+        const r = handleManagement(
+          registry,
+          w.req.method ?? 'GET',
+          w.url.pathname,
+          Buffer.concat(chunks),
+        ) ?? {
+          statusCode: 404,
+          headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'NotFoundException' },
+          body: JSON.stringify({ message: 'Not Found' }),
+        };
+        w.res.writeHead(r.statusCode, r.headers);
+        w.res.end(r.body);
+      },
+    },
     async start(c: PlatformContext) {
       ctx = c;
       apisTable = c.store.table(APIS_TABLE);
@@ -212,7 +321,14 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       await usage.load();
       // Serve again what was deployed before a restart, on the same ports.
       for (const { key, value } of await apisTable.list()) {
-        const { port, ...apis } = value;
+        const { port, websocketPort, ...apis } = value;
+        if (apis.websocket)
+          await serveWebSocket(key, apis.websocket, websocketPort, (m) => c.log.warn(m))
+            .catch(() => serveWebSocket(key, apis.websocket!, undefined, (m) => c.log.warn(m)))
+            .catch((e) =>
+              c.log.error(`apigateway: cannot serve the WebSocket API of ${key} again: ${e.message}`),
+            );
+        if (!apis.rest && !apis.http) continue;
         try {
           await serve(key, apis, port, (m) => c.log.warn(m));
         } catch (e) {
@@ -227,7 +343,9 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
     },
     async stop() {
       await Promise.all([...served.values()].map((s) => s.listener.close()));
+      await Promise.all([...servedWs.values()].map((s) => s.listener.close()));
       served.clear();
+      servedWs.clear();
       await usage?.flush();
     },
     async wireEvents(d: DeployContext) {
@@ -235,13 +353,31 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       const src = sourceFromSpec(d.spec);
       const existingKeys = (await keysTable.get(key)) ?? {};
       const apis = compileApis(src, { existingKeyValues: existingKeys });
+      apis.websocket = compileWebSocketApi(src);
       for (const w of apis.warnings) d.warn?.(w);
-      if (!apis.rest && !apis.http) {
+      if (!apis.rest && !apis.http && !apis.websocket) {
         await this.unwireEvents?.(d.service, d.stage);
         return;
       }
-      const wanted =
-        isObj(src.selfless) && typeof src.selfless.httpPort === 'number' ? src.selfless.httpPort : undefined;
+      const portSetting = (name: string) =>
+        isObj(src.selfless) && typeof src.selfless[name] === 'number'
+          ? (src.selfless[name] as number)
+          : undefined;
+      let websocketPort: number | undefined;
+      if (apis.websocket)
+        websocketPort = await serveWebSocket(
+          key,
+          apis.websocket,
+          portSetting('websocketPort') ?? servedWs.get(key)?.port,
+          (m) => d.warn?.(m),
+        );
+      else await stopWebSocket(key);
+      if (!apis.rest && !apis.http) {
+        await stopHttp(key);
+        await apisTable.put(key, { ...apis, websocketPort });
+        return;
+      }
+      const wanted = portSetting('httpPort');
       const previous = served.get(key);
       const port = await serve(key, apis, wanted ?? previous?.port, (m) => d.warn?.(m));
       const baseUrl = `http://${host}:${port}`;
@@ -254,7 +390,7 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       const keyValues: Record<string, string> = {};
       for (const k of apis.rest?.apiKeys ?? []) keyValues[k.name] = k.value;
       await ctx!.store.batch([
-        { table: APIS_TABLE, key, value: { ...apis, port } },
+        { table: APIS_TABLE, key, value: { ...apis, port, websocketPort } },
         { table: KEYS_TABLE, key, value: keyValues },
       ]);
       if (apis.rest) authorizers.reset(`${apis.rest.apiId}|`);
@@ -274,9 +410,8 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
     },
     async unwireEvents(service: string, stage: string) {
       const key = `${service}:${stage}`;
-      const s = served.get(key);
-      served.delete(key);
-      await s?.listener.close();
+      await stopHttp(key);
+      await stopWebSocket(key);
       await apisTable.delete(key);
     },
   };

@@ -32,6 +32,9 @@ export interface ApiSource {
   documentation: Obj;
   /** `custom.selfless`. */
   selfless: Obj;
+  /** `provider.websocketsApiName` / `provider.websocketsApiRouteSelectionExpression`, when written. */
+  websocketsApiName?: string;
+  websocketsApiRouteSelectionExpression?: string;
 }
 
 /** Unwraps a typed config section to what was written (`raw`) when it carries one. */
@@ -68,7 +71,15 @@ export function sourceFromSpec(spec: DeploymentSpec): ApiSource {
     httpApi: httpApiOf(pick(s, 'provider.httpApi', 'httpApi')),
     documentation: rawOf(pick(s, 'custom.documentation', 'documentation')),
     selfless: rawOf(pick(s, 'custom.selfless', 'selfless')),
+    websocketsApiName: stringOf(pick(s, 'provider.websocketsApiName')),
+    websocketsApiRouteSelectionExpression: stringOf(
+      pick(s, 'provider.websocketsApiRouteSelectionExpression'),
+    ),
   };
+}
+
+function stringOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 function payloadOf(v: unknown): '1.0' | '2.0' | undefined {
@@ -93,7 +104,14 @@ function httpApiOf(v: unknown): Obj {
 /** The pieces of a loaded ServiceConfig the API source needs (kept structural to avoid a hard dependency). */
 export interface ConfigLike {
   service: string;
-  provider: { stage: string; region: string; apiGateway?: unknown; httpApi?: unknown };
+  provider: {
+    stage: string;
+    region: string;
+    apiGateway?: unknown;
+    httpApi?: unknown;
+    websocketsApiName?: string;
+    websocketsApiRouteSelectionExpression?: string;
+  };
   functions: Record<string, { key: string; name: string; events: unknown[] }>;
   custom?: Obj;
 }
@@ -110,5 +128,7 @@ export function sourceFromConfig(config: ConfigLike): ApiSource {
     httpApi: httpApiOf(config.provider.httpApi),
     documentation: rawOf(custom.documentation),
     selfless: rawOf(custom.selfless),
+    websocketsApiName: config.provider.websocketsApiName,
+    websocketsApiRouteSelectionExpression: config.provider.websocketsApiRouteSelectionExpression,
   };
 }
