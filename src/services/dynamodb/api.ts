@@ -595,7 +595,7 @@ const OPERATIONS: Record<string, Operation> = {
   },
   async UpdateTable(engine, input) {
     const name = tableNameOf(input);
-    const t = await engine.alterTable(name, (x) => updatedTable(x, input));
+    const t = await engine.alterTable(name, (x) => updatedTable(x, input, engine.now()));
     return { TableDescription: await tableDescription(engine, t) };
   },
   async DescribeEndpoints() {

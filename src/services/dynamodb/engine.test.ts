@@ -248,3 +248,42 @@ describe('time to live', () => {
     expect(left.items.map((i) => (i.n as { N: string }).N)).toEqual(['3', '4']);
   });
 });
+
+describe('streams', () => {
+  it('records INSERT, MODIFY and REMOVE with the images the view type keeps, in order, across restarts', async () => {
+    await engine.createTable(
+      tableDefinition({
+        TableName: 'streamed',
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    const t = engine.describe('streamed');
+    expect(engine.streamArnOf(t)).toBe(
+      `arn:aws:dynamodb:us-east-1:000000000000:table/streamed/stream/${new Date(clock.now()).toISOString().slice(0, -1)}`,
+    );
+    await engine.putItem('streamed', { id: { S: 'a' }, v: { N: '1' } });
+    await engine.putItem('streamed', { id: { S: 'a' }, v: { N: '2' } });
+    await engine.deleteItem('streamed', { id: { S: 'a' } });
+    await engine.deleteItem('streamed', { id: { S: 'never' } });
+    await engine.putItem('events', row('no', '1'));
+    const records = await engine.records('streamed', '', 10);
+    expect(records.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY', 'REMOVE']);
+    expect(records[1]?.oldImage).toEqual({ id: { S: 'a' }, v: { N: '1' } });
+    expect(records[1]?.newImage).toEqual({ id: { S: 'a' }, v: { N: '2' } });
+    expect(records[2]?.newImage).toBeUndefined();
+    expect(records[0]!.sequenceNumber < records[1]!.sequenceNumber).toBe(true);
+    expect(await engine.records('streamed', records[1]!.sequenceNumber, 10)).toEqual([records[2]]);
+    expect(await engine.records('events', '', 10)).toEqual([]);
+
+    const again = new DynamoEngine(store, clock, 'us-east-1');
+    await again.load();
+    await again.putItem('streamed', { id: { S: 'b' } });
+    const after = await again.records('streamed', records[2]!.sequenceNumber, 10);
+    expect(after.map((r) => r.eventName)).toEqual(['INSERT']);
+    expect(after[0]!.sequenceNumber > records[2]!.sequenceNumber).toBe(true);
+    expect(again.lastSequence('streamed')).toBe(after[0]!.sequenceNumber);
+  });
+});

@@ -16,6 +16,10 @@ import { type AttributeValue, compareScalars, type Item, itemSize, MAX_ITEM_SIZE
 
 const TABLES = 'dynamodb.tables';
 const ITEMS = 'dynamodb.items';
+const RECORDS = 'dynamodb.stream-records';
+const SEQUENCES = 'dynamodb.stream-sequences';
+/** Stream sequence numbers: increasing decimal strings of fixed width, so key order is numeric order. */
+const SEQ_WIDTH = 28;
 const SEP = '\u0001';
 
 export type KeyType = 'S' | 'N' | 'B';
@@ -61,6 +65,26 @@ export interface TableInfo {
   tags?: Record<string, string>;
   /** Time to live: items whose `attribute` (epoch seconds) has passed are deleted by the sweeper. */
   ttl?: { attribute: string; enabled: boolean };
+  /** DynamoDB Streams: change records kept for the table's stream, labelled by when it was enabled. */
+  stream?: { viewType: StreamViewType; label: string };
+}
+
+export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
+
+/** One change record of a table's stream, as stored (Lambda's `dynamodb` member plus its name). */
+export interface ChangeRecord {
+  eventID: string;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  sequenceNumber: string;
+  /** Seconds. */
+  createdAt: number;
+  keys: Item;
+  newImage?: Item;
+  oldImage?: Item;
+  sizeBytes: number;
+  viewType: StreamViewType;
+  /** TTL deletions are made by the service. */
+  byService?: boolean;
 }
 
 export interface TableDefinition {
@@ -72,6 +96,7 @@ export interface TableDefinition {
   gsis?: IndexInfo[];
   lsis?: IndexInfo[];
   tags?: Record<string, string>;
+  stream?: { viewType: StreamViewType };
 }
 
 /** A write's optional condition (already parsed). */
@@ -124,6 +149,11 @@ function canonical(v: AttributeValue): string {
   return JSON.stringify(v);
 }
 
+/** A stream label: the ISO time it was enabled, without the zone, as DynamoDB writes it. */
+export function streamLabel(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '');
+}
+
 /** The parallel-scan segment a partition falls in: a stable hash of its key, as DynamoDB spreads them. */
 function segmentOf(partition: AttributeValue, total: number): number {
   const h = createHash('md5').update(canonical(partition)).digest();
@@ -136,6 +166,8 @@ export class DynamoEngine {
   private readonly tableStore: Table<TableInfo>;
   private readonly itemStore: Table<Item>;
   private lock: Promise<unknown> = Promise.resolve();
+  private readonly sequences = new Map<string, bigint>();
+  private readonly listeners: Array<(table: string) => void> = [];
 
   constructor(
     private readonly store: Store,
@@ -149,6 +181,75 @@ export class DynamoEngine {
   /** Reads the tables from the store (at start). */
   async load(): Promise<void> {
     for (const { value } of await this.tableStore.list()) this.tables.set(value.name, value);
+    for (const { key, value } of await this.store.table<string>(SEQUENCES).list())
+      this.sequences.set(key, BigInt(value));
+  }
+
+  /** Calls `fn` with a table's name after change records were added to its stream. */
+  onChange(fn: (table: string) => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** The ARN of a table's stream, when it has one. */
+  streamArnOf(t: TableInfo): string | undefined {
+    return t.stream ? `${t.arn}/stream/${t.stream.label}` : undefined;
+  }
+
+  /** Change records of a table's stream after a sequence number ('' = from the start). */
+  async records(table: string, after: string, limit: number): Promise<ChangeRecord[]> {
+    const prefix = `${table}${SEP}`;
+    const rows = await this.store
+      .table<ChangeRecord>(RECORDS)
+      .list({ prefix, after: after === '' ? undefined : `${prefix}${after}`, limit });
+    return rows.map((r) => r.value);
+  }
+
+  /** The last sequence number of a table's stream ('' when it has none). */
+  lastSequence(table: string): string {
+    const n = this.sequences.get(table);
+    return n === undefined ? '' : n.toString().padStart(SEQ_WIDTH, '0');
+  }
+
+  /**
+   * The writes that store an item change, with its stream record when the table has a stream (one
+   * batch, so a change and its record are durable together).
+   */
+  private changeWrites(
+    t: TableInfo,
+    storeKey: string,
+    before: Item | undefined,
+    after: Item | undefined,
+    byService = false,
+  ): Write[] {
+    const writes: Write[] = [{ table: ITEMS, key: storeKey, value: after }];
+    if (!t.stream || (before === undefined && after === undefined)) return writes;
+    const next = (this.sequences.get(t.name) ?? 0n) + 1n;
+    this.sequences.set(t.name, next);
+    const seq = next.toString().padStart(SEQ_WIDTH, '0');
+    const view = t.stream.viewType;
+    const keys = this.keyOf(t, (after ?? before)!);
+    const record: ChangeRecord = {
+      eventID: createHash('md5').update(`${t.arn}/${t.stream.label}/${seq}`).digest('hex'),
+      eventName: before === undefined ? 'INSERT' : after === undefined ? 'REMOVE' : 'MODIFY',
+      sequenceNumber: seq,
+      createdAt: Math.floor(this.clock.now() / 1000),
+      keys,
+      sizeBytes: itemSize(keys) + (after ? itemSize(after) : 0) + (before ? itemSize(before) : 0),
+      viewType: view,
+    };
+    if (after && (view === 'NEW_IMAGE' || view === 'NEW_AND_OLD_IMAGES')) record.newImage = after;
+    if (before && (view === 'OLD_IMAGE' || view === 'NEW_AND_OLD_IMAGES')) record.oldImage = before;
+    if (byService) record.byService = true;
+    writes.push({ table: RECORDS, key: `${t.name}${SEP}${seq}`, value: record });
+    writes.push({ table: SEQUENCES, key: t.name, value: next.toString() });
+    return writes;
+  }
+
+  /** Applies change writes and tells stream listeners. */
+  private async commit(writes: Write[], tables: Iterable<string>): Promise<void> {
+    await this.store.batch(writes);
+    if (!writes.some((w) => w.table === RECORDS)) return;
+    for (const name of new Set(tables)) for (const fn of this.listeners) fn(name);
   }
 
   /** Runs writes one at a time. */
@@ -156,6 +257,11 @@ export class DynamoEngine {
     const run = this.lock.then(fn, fn);
     this.lock = run.catch(() => undefined);
     return run;
+  }
+
+  /** The engine clock's time, ms. */
+  now(): number {
+    return this.clock.now();
   }
 
   /** The table's ARN. */
@@ -207,6 +313,7 @@ export class DynamoEngine {
         lsis: def.lsis ?? [],
         tags: def.tags,
       };
+      if (def.stream) info.stream = { viewType: def.stream.viewType, label: streamLabel(this.clock.now()) };
       await this.tableStore.put(info.name, info);
       this.tables.set(info.name, info);
       return info;
@@ -231,14 +338,17 @@ export class DynamoEngine {
       for (const t of this.tables.values()) {
         if (!t.ttl?.enabled) continue;
         const writes: Write[] = [];
+        let expired = 0;
         for (const { key, value } of await this.itemStore.list({ prefix: `${t.name}${SEP}` })) {
           const v = value[t.ttl.attribute];
           if (!v || !('N' in v)) continue;
           const at = Number(v.N);
-          if (at < now && at > now - TTL_MAX_AGE_S) writes.push({ table: ITEMS, key });
+          if (at >= now || at <= now - TTL_MAX_AGE_S) continue;
+          writes.push(...this.changeWrites(t, key, value, undefined, true));
+          expired++;
         }
-        if (writes.length > 0) await this.store.batch(writes);
-        deleted += writes.length;
+        if (writes.length > 0) await this.commit(writes, [t.name]);
+        deleted += expired;
       }
       return deleted;
     });
@@ -251,8 +361,12 @@ export class DynamoEngine {
       const items = await this.itemStore.list({ prefix: `${name}${SEP}` });
       const writes: Write[] = items.map(({ key }) => ({ table: ITEMS, key }));
       writes.push({ table: TABLES, key: name });
+      for (const { key } of await this.store.table(RECORDS).list({ prefix: `${name}${SEP}` }))
+        writes.push({ table: RECORDS, key });
+      writes.push({ table: SEQUENCES, key: name });
       await this.store.batch(writes);
       this.tables.delete(name);
+      this.sequences.delete(name);
       return t;
     });
   }
@@ -339,7 +453,7 @@ export class DynamoEngine {
         throw validationError('Item size has exceeded the maximum allowed size');
       const old = await this.itemStore.get(key);
       this.check(opts, old);
-      await this.itemStore.put(key, item);
+      await this.commit(this.changeWrites(t, key, old, item), [t.name]);
       return old;
     });
   }
@@ -357,7 +471,7 @@ export class DynamoEngine {
       const storeKey = this.checkKey(t, key);
       const old = await this.itemStore.get(storeKey);
       this.check(opts, old);
-      if (old) await this.itemStore.delete(storeKey);
+      if (old) await this.commit(this.changeWrites(t, storeKey, old, undefined), [t.name]);
       return old;
     });
   }
@@ -379,7 +493,7 @@ export class DynamoEngine {
       this.checkItemKey(t, after);
       if (itemSize(after) > MAX_ITEM_SIZE)
         throw validationError('Item size has exceeded the maximum allowed size');
-      await this.itemStore.put(storeKey, after);
+      await this.commit(this.changeWrites(t, storeKey, before, after), [t.name]);
       return { before, after };
     });
   }
@@ -390,7 +504,7 @@ export class DynamoEngine {
    */
   transact(ops: TransactOp[]): Promise<void> {
     return this.serial(async () => {
-      const writes: Write[] = [];
+      const planned: Array<{ t: TableInfo; storeKey: string; before?: Item; after?: Item }> = [];
       const reasons: Array<Record<string, unknown>> = [];
       const seen = new Set<string>();
       let failed = false;
@@ -415,13 +529,14 @@ export class DynamoEngine {
         if (op.kind === 'put') {
           if (itemSize(op.item) > MAX_ITEM_SIZE)
             throw validationError('Item size has exceeded the maximum allowed size');
-          writes.push({ table: ITEMS, key: storeKey, value: op.item });
-        } else if (op.kind === 'delete') writes.push({ table: ITEMS, key: storeKey });
-        else if (op.kind === 'update') {
+          planned.push({ t, storeKey, before: current, after: op.item });
+        } else if (op.kind === 'delete') {
+          if (current) planned.push({ t, storeKey, before: current, after: undefined });
+        } else if (op.kind === 'update') {
           const keyNames = [t.key.hash, t.key.range].filter((n): n is string => n !== undefined);
           const after = applyUpdate(current ?? { ...op.key }, op.actions, keyNames);
           this.checkItemKey(t, after);
-          writes.push({ table: ITEMS, key: storeKey, value: after });
+          planned.push({ t, storeKey, before: current, after });
         }
       }
       if (failed)
@@ -430,7 +545,11 @@ export class DynamoEngine {
           `Transaction cancelled, please refer cancellation reasons for specific reasons [${reasons.map((r) => r.Code).join(', ')}]`,
           { CancellationReasons: reasons },
         );
-      await this.store.batch(writes);
+      const writes = planned.flatMap((p) => this.changeWrites(p.t, p.storeKey, p.before, p.after));
+      await this.commit(
+        writes,
+        planned.map((p) => p.t.name),
+      );
     });
   }
 

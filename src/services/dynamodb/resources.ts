@@ -9,15 +9,12 @@ import type { ResourceAttributes, ResourceType } from '../../platform/service.js
 import type { DynamoEngine, TableInfo } from './engine.js';
 import { tableDefinition } from './tables.js';
 
-function streamArn(t: TableInfo): string {
-  return `${t.arn}/stream/${new Date(t.createdAt).toISOString().replace('Z', '')}`;
-}
-
 /** The AWS::DynamoDB::Table resource type over an engine. */
 export function dynamoResourceTypes(engineOf: () => DynamoEngine): Record<string, ResourceType> {
-  const describe = (t: TableInfo, props: Record<string, unknown>): ResourceAttributes => {
+  const describe = (t: TableInfo): ResourceAttributes => {
     const attributes: Record<string, string> = { Arn: t.arn, Name: t.name };
-    if (props.StreamSpecification) attributes.StreamArn = streamArn(t);
+    const stream = engineOf().streamArnOf(t);
+    if (stream) attributes.StreamArn = stream;
     return { ref: t.name, attributes };
   };
   return {
@@ -37,8 +34,8 @@ export function dynamoResourceTypes(engineOf: () => DynamoEngine): Record<string
           }
           if (!table) table = await engine.createTable(def);
           else if (
-            JSON.stringify([table.gsis, table.lsis, table.billingMode]) !==
-            JSON.stringify([def.gsis, def.lsis, def.billingMode])
+            JSON.stringify([table.gsis, table.lsis, table.billingMode, table.stream?.viewType]) !==
+            JSON.stringify([def.gsis, def.lsis, def.billingMode, def.stream?.viewType])
           )
             ctx.warn?.(
               `${logicalId}: Selfless keeps table ${name} as created; index and billing changes need a new table.`,
@@ -56,7 +53,7 @@ export function dynamoResourceTypes(engineOf: () => DynamoEngine): Record<string
             table = await engine.alterTable(name, (t) => ({ ...t, ttl: wantTtl, tags: def.tags }));
           const before = previous?.attributes.Name;
           if (before && before !== name && engine.find(before)) await engine.deleteTable(before);
-          return describe(table, props);
+          return describe(table);
         } catch (e) {
           throw new SelflessError(
             'RESOURCE_FAILED',

@@ -3,16 +3,18 @@
  * with DynamoDB's messages, and the TableDescription the control-plane operations answer with.
  * Shared by the wire API and the AWS::DynamoDB::Table resource type.
  */
-import type {
-  BillingMode,
-  DynamoEngine,
-  IndexInfo,
-  KeySchema,
-  KeyType,
-  Projection,
-  TableDefinition,
-  TableInfo,
-  Throughput,
+import {
+  type BillingMode,
+  type DynamoEngine,
+  type IndexInfo,
+  type KeySchema,
+  type KeyType,
+  type Projection,
+  type StreamViewType,
+  streamLabel,
+  type TableDefinition,
+  type TableInfo,
+  type Throughput,
 } from './engine.js';
 import { dynamoError, validationError } from './errors.js';
 
@@ -176,7 +178,37 @@ export function tableDefinition(input: Input): TableDefinition {
         throw validationError(
           `One or more parameter values were invalid: ProvisionedThroughput must be specified for index: ${g.name}`,
         );
-  return { name, key, attributes, billingMode: mode as BillingMode, throughput: tp, gsis, lsis };
+  const def: TableDefinition = {
+    name,
+    key,
+    attributes,
+    billingMode: mode as BillingMode,
+    throughput: tp,
+    gsis,
+    lsis,
+  };
+  const stream = streamSpecification(input.StreamSpecification);
+  if (stream) def.stream = stream;
+  return def;
+}
+
+const VIEW_TYPES = ['KEYS_ONLY', 'NEW_IMAGE', 'OLD_IMAGE', 'NEW_AND_OLD_IMAGES'];
+
+/** A StreamSpecification: the view type when the stream is enabled. */
+function streamSpecification(raw: unknown): { viewType: StreamViewType } | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const spec = raw as { StreamEnabled?: unknown; StreamViewType?: unknown };
+  // CloudFormation's AWS::DynamoDB::Table has no StreamEnabled: a view type means enabled.
+  const enabled =
+    spec.StreamEnabled === undefined
+      ? spec.StreamViewType !== undefined
+      : spec.StreamEnabled === true || spec.StreamEnabled === 'true';
+  if (!enabled) return undefined;
+  if (!VIEW_TYPES.includes(spec.StreamViewType as string))
+    throw validationError(
+      'One or more parameter values were invalid: StreamViewType is required when StreamEnabled is true',
+    );
+  return { viewType: spec.StreamViewType as StreamViewType };
 }
 
 function keySchemaOut(k: KeySchema): Input[] {
@@ -212,6 +244,11 @@ export async function tableDescription(
     TableId: t.id,
     DeletionProtectionEnabled: false,
   };
+  if (t.stream) {
+    out.StreamSpecification = { StreamEnabled: true, StreamViewType: t.stream.viewType };
+    out.LatestStreamLabel = t.stream.label;
+    out.LatestStreamArn = engine.streamArnOf(t);
+  }
   if (t.billingMode === 'PAY_PER_REQUEST')
     out.BillingModeSummary = {
       BillingMode: 'PAY_PER_REQUEST',
@@ -241,8 +278,14 @@ export async function tableDescription(
 }
 
 /** A table after an UpdateTable request: billing mode and throughput, GSIs created or deleted. */
-export function updatedTable(t: TableInfo, input: Input): TableInfo {
+export function updatedTable(t: TableInfo, input: Input, now: number): TableInfo {
   const next: TableInfo = { ...t, attributes: { ...t.attributes }, gsis: [...t.gsis] };
+  if (input.StreamSpecification !== undefined) {
+    const stream = streamSpecification(input.StreamSpecification);
+    if (stream && t.stream)
+      throw validationError(`Table already has an enabled stream: TableName: ${t.name}`);
+    next.stream = stream ? { viewType: stream.viewType, label: streamLabel(now) } : undefined;
+  }
   const mode = input.BillingMode as string | undefined;
   if (mode !== undefined) {
     if (mode !== 'PROVISIONED' && mode !== 'PAY_PER_REQUEST')
