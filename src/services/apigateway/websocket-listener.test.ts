@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { ManualClock } from '../../platform/clock.js';
 import type { FacadeInvokeRequest, FacadeInvokeResult, LambdaFacade } from '../lambda/facade.js';
 import { ConnectionRegistry, MAX_FRAME_BYTES } from './websocket-connections.js';
-import { IDLE_TIMEOUT_MS, WebSocketListener } from './websocket-listener.js';
+import { IDLE_TIMEOUT_MS, MAX_CONNECTION_AGE_MS, WebSocketListener } from './websocket-listener.js';
 import type { WebSocketApiModel } from './websocket-model.js';
 
 type Handler = (event: Record<string, unknown>) => unknown;
@@ -197,6 +197,25 @@ describe('WebSocketListener', () => {
     expect(ws.readyState).toBe(WebSocket.OPEN);
     await clock.advance(1);
     expect(await done).toBe(1001);
+  });
+
+  it('closes a busy connection at the 2 hour maximum age, and runs $disconnect', async () => {
+    const { port, clock, events } = await start({ echo: () => ({ statusCode: 200 }) });
+    const ws = await connect(`ws://127.0.0.1:${port}/dev`);
+    const done = closed(ws);
+    // Activity every 5 minutes keeps it from idling out; the age limit still ends it.
+    for (let t = 0; t < MAX_CONNECTION_AGE_MS - 5 * 60_000; t += 5 * 60_000) {
+      const n = events.length;
+      ws.send('{"action":"echo"}');
+      await until(() => events.length > n);
+      await clock.advance(5 * 60_000);
+      expect(ws.readyState).toBe(WebSocket.OPEN);
+    }
+    await clock.advance(5 * 60_000);
+    expect(await done).toBe(1001);
+    await until(() =>
+      events.some((e) => (e.requestContext as { eventType: string }).eventType === 'DISCONNECT'),
+    );
   });
 
   it('runs a REQUEST authorizer on $connect and passes its context on', async () => {
