@@ -188,13 +188,8 @@ export class S3Api {
       switch (method) {
         case 'PUT':
           if (q.has('notification')) return this.putNotification(req, res, bucket, info);
-          if (
-            q.has('policy') ||
-            q.has('cors') ||
-            q.has('tagging') ||
-            q.has('versioning') ||
-            q.has('lifecycle')
-          )
+          if (q.has('versioning')) return this.putVersioning(req, res, bucket);
+          if (q.has('policy') || q.has('cors') || q.has('tagging') || q.has('lifecycle'))
             return this.acceptSubresource(req, res, bucket);
           return this.createBucket(req, res, bucket, info);
         case 'DELETE':
@@ -212,10 +207,8 @@ export class S3Api {
           if (q.has('location')) return this.location(res, bucket);
           if (q.has('notification')) return this.getNotification(res, bucket);
           if (q.has('uploads')) return this.listUploads(res, bucket);
-          if (q.has('versioning')) {
-            await this.d.engine.bucket(bucket);
-            return sendXml(res, 200, xmlDocument('VersioningConfiguration', {}));
-          }
+          if (q.has('versioning')) return this.getVersioning(res, bucket);
+          if (q.has('versions')) return this.listVersions(res, bucket, q);
           return this.listObjects(res, bucket, q);
         case 'POST':
           if (q.has('delete')) return this.deleteObjects(req, res, bucket, info);
@@ -246,8 +239,7 @@ export class S3Api {
           await this.d.engine.abortUpload(bucket, key, q.get('uploadId') ?? '');
           return sendXml(res, 204, undefined);
         }
-        await this.d.engine.deleteObject(bucket, key, info);
-        return sendXml(res, 204, undefined);
+        return this.deleteObject(res, bucket, key, q, info);
       case 'POST':
         if (q.has('uploads')) return this.createUpload(req, res, bucket, key);
         if (q.has('uploadId'))
@@ -388,6 +380,117 @@ export class S3Api {
     );
   }
 
+  // ---- versioning ----
+
+  private async putVersioning(req: IncomingMessage, res: ServerResponse, bucket: string): Promise<void> {
+    await this.d.engine.bucket(bucket);
+    const body = await this.readXml(req, 'VersioningConfiguration');
+    if (body.Status !== undefined) {
+      if (body.Status !== 'Enabled' && body.Status !== 'Suspended') throw s3Errors.malformedXml();
+      await this.d.engine.setVersioning(bucket, body.Status);
+    }
+    sendXml(res, 200, undefined);
+  }
+
+  private async getVersioning(res: ServerResponse, bucket: string): Promise<void> {
+    const b = await this.d.engine.bucket(bucket);
+    // A bucket that never had versioning answers an empty configuration, as S3 does.
+    sendXml(res, 200, xmlDocument('VersioningConfiguration', b.versioning ? { Status: b.versioning } : {}));
+  }
+
+  private async listVersions(res: ServerResponse, bucket: string, q: URLSearchParams): Promise<void> {
+    const prefix = q.get('prefix') ?? '';
+    const delimiter = q.get('delimiter') || undefined;
+    const encode = q.get('encoding-type') === 'url';
+    if (q.has('encoding-type') && !encode)
+      throw s3Errors.invalidArgument(
+        'Invalid Encoding Method specified in Request',
+        'encoding-type',
+        q.get('encoding-type') ?? '',
+      );
+    const maxText = q.get('max-keys');
+    const maxKeys = maxText === null ? 1000 : Number(maxText);
+    if (!Number.isInteger(maxKeys) || maxKeys < 0)
+      throw s3Errors.invalidArgument(
+        'Provided max-keys not an integer or within integer range',
+        'max-keys',
+        maxText ?? '',
+      );
+    const keyMarker = q.get('key-marker') ?? '';
+    const versionIdMarker = q.get('version-id-marker') ?? '';
+    if (versionIdMarker && !keyMarker)
+      throw s3Errors.invalidArgument(
+        'A version-id marker cannot be specified without a key marker.',
+        'version-id-marker',
+        versionIdMarker,
+      );
+    const result = await this.d.engine.listVersions(bucket, {
+      prefix,
+      delimiter,
+      keyMarker: keyMarker || undefined,
+      versionIdMarker: versionIdMarker || undefined,
+      maxKeys: Math.min(maxKeys, 1000),
+    });
+    const enc = (s: string) => (encode ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
+    const common = (o: (typeof result.versions)[number]) => ({
+      Key: enc(o.key),
+      VersionId: o.versionId ?? 'null',
+      IsLatest: o.isLatest,
+      LastModified: iso(o.lastModified),
+    });
+    const versions = result.versions
+      .filter((o) => !o.deleteMarker)
+      .map((o) => ({
+        ...common(o),
+        ETag: `"${o.etag}"`,
+        ...(o.checksum ? { ChecksumAlgorithm: o.checksum.algorithm } : {}),
+        Size: o.size,
+        StorageClass: o.storageClass,
+        Owner: OWNER,
+      }));
+    const markers = result.versions
+      .filter((o) => o.deleteMarker)
+      .map((o) => ({ ...common(o), Owner: OWNER }));
+    sendXml(
+      res,
+      200,
+      xmlDocument('ListVersionsResult', {
+        Name: bucket,
+        Prefix: enc(prefix),
+        KeyMarker: enc(keyMarker),
+        VersionIdMarker: versionIdMarker,
+        ...(result.nextKeyMarker !== undefined ? { NextKeyMarker: enc(result.nextKeyMarker) } : {}),
+        ...(result.nextVersionIdMarker !== undefined
+          ? { NextVersionIdMarker: result.nextVersionIdMarker }
+          : {}),
+        MaxKeys: maxKeys,
+        ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
+        ...(encode ? { EncodingType: 'url' } : {}),
+        IsTruncated: result.isTruncated,
+        Version: versions,
+        DeleteMarker: markers,
+        CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
+      }),
+    );
+  }
+
+  /** DeleteObject: 204 with the delete marker or removed version in headers. */
+  private async deleteObject(
+    res: ServerResponse,
+    bucket: string,
+    key: string,
+    q: URLSearchParams,
+    info: RequestInfo,
+  ): Promise<void> {
+    const versionId = q.get('versionId') ?? undefined;
+    const r = await this.d.engine.deleteObject(bucket, key, info, { versionId });
+    const headers: Record<string, string> = {};
+    if (r?.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+    if (r?.versionId) headers['x-amz-version-id'] = r.versionId;
+    else if (versionId !== undefined) headers['x-amz-version-id'] = versionId;
+    sendXml(res, 204, undefined, headers, { requestId: info.requestId, hostId: info.hostId });
+  }
+
   private async listObjects(res: ServerResponse, bucket: string, q: URLSearchParams): Promise<void> {
     const v2 = q.get('list-type') === '2';
     const prefix = q.get('prefix') ?? '';
@@ -487,12 +590,20 @@ export class S3Api {
     for (const o of objects) {
       const key = typeof o.Key === 'string' ? o.Key : String(o.Key ?? '');
       if (!key) throw s3Errors.malformedXml();
+      const versionId = typeof o.VersionId === 'string' && o.VersionId ? o.VersionId : undefined;
       try {
-        await this.d.engine.deleteObject(bucket, key, info);
-        if (!quiet) deleted.push({ Key: key });
+        const r = await this.d.engine.deleteObject(bucket, key, info, { versionId });
+        if (!quiet)
+          deleted.push({
+            Key: key,
+            ...(versionId !== undefined ? { VersionId: versionId } : {}),
+            ...(r?.deleteMarker ? { DeleteMarker: true } : {}),
+            ...(r?.deleteMarker && r.versionId ? { DeleteMarkerVersionId: r.versionId } : {}),
+          });
       } catch (e) {
         errors.push({
           Key: key,
+          ...(versionId !== undefined ? { VersionId: versionId } : {}),
           Code: isSelflessError(e) ? e.code : 'InternalError',
           Message: (e as Error).message,
         });
@@ -631,6 +742,7 @@ export class S3Api {
     };
     for (const [k, v] of Object.entries(o.metadata)) headers[`x-amz-meta-${k}`] = v;
     if (o.storageClass !== 'STANDARD') headers['x-amz-storage-class'] = o.storageClass;
+    if (o.versionId) headers['x-amz-version-id'] = o.versionId;
     return headers;
   }
 
@@ -657,13 +769,16 @@ export class S3Api {
       info,
     );
     const headers: Record<string, string> = { ETag: `"${o.etag}"`, 'Content-Length': '0' };
+    if (o.versionId) headers['x-amz-version-id'] = o.versionId;
     if (o.checksum) headers[`x-amz-checksum-${o.checksum.algorithm.toLowerCase()}`] = o.checksum.value;
     sendXml(res, 200, undefined, headers, { requestId: info.requestId, hostId: info.hostId });
   }
 
   /** The bucket and key named by `x-amz-copy-source` (`/bucket/key`, URL-encoded, optional ?versionId). */
-  private copySource(req: IncomingMessage): { bucket: string; key: string } {
+  private copySource(req: IncomingMessage): { bucket: string; key: string; versionId?: string } {
     const raw = h(req, 'x-amz-copy-source') ?? '';
+    const query = new URLSearchParams(raw.includes('?') ? raw.slice(raw.indexOf('?') + 1) : '');
+    const versionId = query.get('versionId') ?? undefined;
     const decoded = decodeURIComponent(raw.split('?')[0]).replace(/^\//, '');
     const slash = decoded.indexOf('/');
     if (slash <= 0 || slash === decoded.length - 1)
@@ -672,7 +787,11 @@ export class S3Api {
         'x-amz-copy-source',
         raw,
       );
-    return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+    return {
+      bucket: decoded.slice(0, slash),
+      key: decoded.slice(slash + 1),
+      ...(versionId !== undefined ? { versionId } : {}),
+    };
   }
 
   /** UploadPartCopy: a part made from (a byte range of) an existing object. */
@@ -685,7 +804,7 @@ export class S3Api {
   ): Promise<void> {
     req.resume();
     const src = this.copySource(req);
-    const source = await this.d.engine.head(src.bucket, src.key);
+    const source = await this.d.engine.head(src.bucket, src.key, src.versionId);
     this.checkConditions(req, source, 'x-amz-copy-source-', true);
     let range: { start: number; end: number } | undefined;
     const rangeText = h(req, 'x-amz-copy-source-range');
@@ -724,7 +843,7 @@ export class S3Api {
   ): Promise<void> {
     req.resume();
     const src = this.copySource(req);
-    const source = await this.d.engine.head(src.bucket, src.key);
+    const source = await this.d.engine.head(src.bucket, src.key, src.versionId);
     this.checkConditions(req, source, 'x-amz-copy-source-', true);
     const directive = (h(req, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
     if (directive !== 'COPY' && directive !== 'REPLACE')
@@ -738,11 +857,14 @@ export class S3Api {
       },
       info,
     );
+    const headers: Record<string, string> = {};
+    if (o.versionId) headers['x-amz-version-id'] = o.versionId;
+    if (source.versionId) headers['x-amz-copy-source-version-id'] = source.versionId;
     sendXml(
       res,
       200,
       xmlDocument('CopyObjectResult', { LastModified: iso(o.lastModified), ETag: `"${o.etag}"` }),
-      {},
+      headers,
       info,
     );
   }
@@ -792,7 +914,7 @@ export class S3Api {
     headOnly: boolean,
   ): Promise<void> {
     req.resume();
-    const o = await this.d.engine.head(bucket, key);
+    const o = await this.d.engine.head(bucket, key, q.get('versionId') ?? undefined);
     this.checkConditions(req, o);
     const headers = this.objectHeaders(o);
     const overrides: Array<[string, string]> = [
@@ -936,7 +1058,7 @@ export class S3Api {
         Key: key,
         ETag: `"${o.etag}"`,
       }),
-      {},
+      o.versionId ? { 'x-amz-version-id': o.versionId } : {},
       info,
     );
   }

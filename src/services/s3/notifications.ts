@@ -82,6 +82,7 @@ export function eventRecord(
   const object: Record<string, unknown> = { key: encodeEventKey(e.key) };
   if (e.size !== undefined) object.size = e.size;
   if (e.etag !== undefined) object.eTag = e.etag;
+  if (e.versionId !== undefined) object.versionId = e.versionId;
   object.sequencer = e.sequencer;
   return {
     eventVersion: '2.1',

@@ -6,7 +6,7 @@
 
 import { requestIds } from '../../aws/rest-xml.js';
 import { arn } from '../../platform/aws-account.js';
-import { SelflessError } from '../../platform/errors.js';
+import { isSelflessError, SelflessError } from '../../platform/errors.js';
 import { generatedName } from '../../platform/resources/names.js';
 import type {
   DeployContext,
@@ -169,6 +169,8 @@ export function s3Plugin(): ServicePlugin {
               where,
             });
           }
+          const versioning = bucketVersioning(props.VersioningConfiguration, where);
+          if (versioning) await engine.setVersioning(name, versioning);
           const targets = resourceTargets(logicalId, props.NotificationConfiguration, where);
           const ownedPrefix = `cfn-${logicalId}-`;
           const b = await engine.bucket(name);
@@ -301,15 +303,16 @@ export function s3Plugin(): ServicePlugin {
   async function removeBucketIfEmpty(name: string, ctx?: DeployContext): Promise<void> {
     const { engine } = started();
     if (!engine.bucketNames.has(name)) return;
-    const page = await engine.list(name, { maxKeys: 1 });
-    if (page.contents.length > 0) {
+    try {
+      // Refused while any object, version or delete marker remains.
+      await engine.deleteBucket(name);
+    } catch (e) {
+      if (!isSelflessError(e) || e.code !== 'BucketNotEmpty') throw e;
       ctx?.warn?.(
         `Bucket ${name} is not empty, so it was kept (CloudFormation keeps non-empty buckets too).`,
       );
       platform?.log.warn(`bucket ${name} is not empty and was kept`);
-      return;
     }
-    await engine.deleteBucket(name);
   }
 }
 
@@ -376,6 +379,19 @@ export function parseS3Event(
     }
   }
   return { bucket: o.bucket, event, rules, existing: o.existing === true };
+}
+
+/** The Status of an AWS::S3::Bucket's VersioningConfiguration, if it has one. */
+function bucketVersioning(config: unknown, where: string): 'Enabled' | 'Suspended' | undefined {
+  if (config === undefined || config === null) return undefined;
+  const status = (config as { Status?: unknown }).Status;
+  if (typeof config !== 'object' || (status !== 'Enabled' && status !== 'Suspended'))
+    throw new SelflessError(
+      'INVALID_RESOURCE',
+      `${where}.Properties.VersioningConfiguration.Status must be Enabled or Suspended`,
+      { where, hint: 'Write VersioningConfiguration: {Status: Enabled}.' },
+    );
+  return status;
 }
 
 /** Notification targets of an AWS::S3::Bucket's NotificationConfiguration. */
