@@ -16,7 +16,13 @@ import {
   ListTagsOfResourceCommand,
 } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, startPlatform } from '../../src/platform/platform.js';
 import { ROOT } from './lifecycle-support.js';
@@ -38,8 +44,31 @@ provider:
 functions:
   writer:
     handler: handler.write
+  audit:
+    handler: handler.audit
+    environment:
+      AUDIT_TABLE:
+        Ref: AuditTable
+    events:
+      - stream:
+          type: dynamodb
+          arn:
+            Fn::GetAtt: [NotesTable, StreamArn]
+          batchSize: 10
+          startingPosition: TRIM_HORIZON
 resources:
   Resources:
+    AuditTable:
+      Type: AWS::DynamoDB::Table
+      Properties:
+        TableName: ddb-audit
+        BillingMode: PAY_PER_REQUEST
+        AttributeDefinitions:
+          - AttributeName: seq
+            AttributeType: S
+        KeySchema:
+          - AttributeName: seq
+            KeyType: HASH
     NotesTable:
       Type: AWS::DynamoDB::Table
       Properties:
@@ -63,6 +92,8 @@ resources:
                 KeyType: HASH
             Projection:
               ProjectionType: ALL
+        StreamSpecification:
+          StreamViewType: NEW_AND_OLD_IMAGES
         TimeToLiveSpecification:
           AttributeName: expiresAt
           Enabled: true
@@ -95,6 +126,22 @@ exports.write = async (event) => {
     ExpressionAttributeValues: { ':o': event.owner },
   }));
   return { created, ids: notes.Items.map((n) => n.id), table: process.env.TABLE_NAME, arn: process.env.TABLE_ARN };
+};
+/** Records each change of the notes table's stream in the audit table. */
+exports.audit = async (event) => {
+  for (const r of event.Records)
+    await doc.send(new PutCommand({
+      TableName: process.env.AUDIT_TABLE,
+      Item: {
+        seq: r.dynamodb.SequenceNumber,
+        name: r.eventName,
+        source: r.eventSource,
+        arn: r.eventSourceARN,
+        keys: r.dynamodb.Keys,
+        oldText: r.dynamodb.OldImage ? r.dynamodb.OldImage.text.S : null,
+        newText: r.dynamodb.NewImage ? r.dynamodb.NewImage.text.S : null,
+      },
+    }));
 };
 `;
 
@@ -161,8 +208,8 @@ describe('AWS::DynamoDB::Table deployed with the CLI', () => {
 
   it('creates the table with a CloudFormation-style name, its keys and its index', async () => {
     const names = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
-    expect(names).toHaveLength(1);
-    table = names[0]!;
+    expect(names).toHaveLength(2);
+    table = names.find((n) => n !== 'ddb-audit')!;
     expect(table).toMatch(/^ddb-dev-NotesTable-[A-Z0-9]+$/);
     const t = (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table!;
     expect(t.KeySchema).toEqual([
@@ -192,10 +239,41 @@ describe('AWS::DynamoDB::Table deployed with the CLI', () => {
     expect(item).toEqual({ owner: 'ada', id: 1, topic: 'poetry', text: 'notes' });
   });
 
+  it('reads the table stream into the audit function in order, with both images', async () => {
+    const doc = DynamoDBDocumentClient.from(ddb);
+    await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { owner: 'ada', id: 2 },
+        UpdateExpression: 'SET #t = :t',
+        ExpressionAttributeNames: { '#t': 'text' },
+        ExpressionAttributeValues: { ':t': 'difference engines' },
+      }),
+    );
+    await doc.send(new DeleteCommand({ TableName: table, Key: { owner: 'ada', id: 1 } }));
+    let audit: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 200 && audit.length < 4; i++) {
+      audit = (await doc.send(new ScanCommand({ TableName: 'ddb-audit' }))).Items ?? [];
+      if (audit.length < 4) await new Promise((r) => setTimeout(r, 50));
+    }
+    audit.sort((a, b) => String(a.seq).localeCompare(String(b.seq)));
+    const streamArn = (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table?.LatestStreamArn;
+    expect(streamArn).toMatch(
+      new RegExp(`^arn:aws:dynamodb:us-east-1:000000000000:table/${table}/stream/\\d{4}-`),
+    );
+    expect(audit.map((a) => [a.name, (a.keys as { id: { N: string } }).id.N, a.oldText, a.newText])).toEqual([
+      ['INSERT', '2', null, 'engines'],
+      ['INSERT', '1', null, 'notes'],
+      ['MODIFY', '2', 'engines', 'difference engines'],
+      ['REMOVE', '1', 'notes', null],
+    ]);
+    expect(audit.every((a) => a.source === 'aws:dynamodb' && a.arn === streamArn)).toBe(true);
+  });
+
   it('keeps the items on redeploy and deletes the table on remove', async () => {
     const again = await cli(['deploy']);
     expect(again.code, again.stderr).toBe(0);
-    expect((await write({ owner: 'ada', id: 3, topic: 'x', text: 'y' })).ids).toEqual([1, 2, 3]);
+    expect((await write({ owner: 'ada', id: 3, topic: 'x', text: 'y' })).ids).toEqual([2, 3]);
     const removed = await cli(['remove']);
     expect(removed.code, removed.stderr).toBe(0);
     expect((await ddb.send(new ListTablesCommand({}))).TableNames).toEqual([]);

@@ -1,0 +1,224 @@
+/**
+ * serverless.yml `stream` events of type dynamodb as event source mappings: one reader per mapping
+ * that takes the table's change records in order, invokes the function synchronously with
+ * Lambda's DynamoDB event in batches, and moves its durable checkpoint only after a batch
+ * succeeded. A failing batch is retried (backing off on the platform clock) until
+ * maximumRetryAttempts, then skipped with a warning. Woken by the engine when records arrive.
+ */
+
+import type { Clock, TimerHandle } from '../../platform/clock.js';
+import { SelflessError } from '../../platform/errors.js';
+import type { DeployContext, Logger } from '../../platform/service.js';
+import type { FunctionSpec } from '../../platform/spec.js';
+import type { Table } from '../../platform/store/port.js';
+import type { LambdaFacade } from '../lambda/facade.js';
+import type { ChangeRecord, DynamoEngine } from './engine.js';
+
+/** One mapping, as stored. */
+export interface StreamMapping {
+  uuid: string;
+  /** `service:stage` of the deployment that wired it. */
+  owner: string;
+  functionKey: string;
+  functionName: string;
+  tableName: string;
+  streamArn: string;
+  batchSize: number;
+  startingPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** -1 = until it succeeds. */
+  maximumRetryAttempts: number;
+  enabled: boolean;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+function fail(fn: FunctionSpec, where: string, message: string, hint?: string): never {
+  throw new SelflessError('INVALID_STREAM_EVENT', `${message} (function "${fn.key}", ${where})`, {
+    where,
+    hint,
+  });
+}
+
+/** The dynamodb `stream` events of a deployment as mappings (tables and their streams must exist). */
+export function dynamoMappingsOf(ctx: DeployContext, engine: DynamoEngine): StreamMapping[] {
+  const owner = `${ctx.service}:${ctx.stage}`;
+  const out: StreamMapping[] = [];
+  for (const fn of ctx.spec.functions)
+    fn.events.forEach((event, index) => {
+      if (!('stream' in event)) return;
+      const raw = event.stream;
+      const cfg = (typeof raw === 'object' && raw !== null ? raw : { arn: raw }) as Record<string, unknown>;
+      const arn = typeof cfg.arn === 'string' ? cfg.arn : undefined;
+      const type = cfg.type ?? (arn?.startsWith('arn:aws:dynamodb:') ? 'dynamodb' : undefined);
+      if (type !== 'dynamodb') return;
+      const where = `functions.${fn.key}.events[${index}].stream`;
+      const table = /:table\/([^/]+)\/stream\//.exec(arn ?? '')?.[1];
+      if (!arn || !table) fail(fn, where, `"${arn}" is not a DynamoDB stream ARN`);
+      const t = engine.find(table);
+      if (!t || engine.streamArnOf(t) !== arn)
+        fail(
+          fn,
+          where,
+          `Stream ${arn} does not exist`,
+          'Give the table a StreamSpecification and reference it with Fn::GetAtt [<Table>, StreamArn].',
+        );
+      const batchSize = cfg.batchSize === undefined ? 10 : Number(cfg.batchSize);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+        fail(fn, `${where}.batchSize`, 'batchSize must be between 1 and 10000');
+      const start = (cfg.startingPosition as string | undefined) ?? 'TRIM_HORIZON';
+      if (start !== 'TRIM_HORIZON' && start !== 'LATEST')
+        fail(
+          fn,
+          `${where}.startingPosition`,
+          `startingPosition ${start} is not supported for DynamoDB streams`,
+        );
+      out.push({
+        uuid: `${owner}/${fn.key}/${arn}`,
+        owner,
+        functionKey: fn.key,
+        functionName: fn.name,
+        tableName: table,
+        streamArn: arn,
+        batchSize,
+        startingPosition: start,
+        maximumRetryAttempts: cfg.maximumRetryAttempts === undefined ? -1 : Number(cfg.maximumRetryAttempts),
+        enabled: cfg.enabled !== false,
+      });
+    });
+  return out;
+}
+
+/** Lambda's DynamoDB stream event record. */
+export function dynamoEventRecord(
+  r: ChangeRecord,
+  streamArn: string,
+  region: string,
+): Record<string, unknown> {
+  const dynamodb: Record<string, unknown> = { Keys: r.keys };
+  if (r.newImage) dynamodb.NewImage = r.newImage;
+  if (r.oldImage) dynamodb.OldImage = r.oldImage;
+  Object.assign(dynamodb, {
+    ApproximateCreationDateTime: r.createdAt,
+    SequenceNumber: r.sequenceNumber,
+    SizeBytes: r.sizeBytes,
+    StreamViewType: r.viewType,
+  });
+  const out: Record<string, unknown> = {
+    eventID: r.eventID,
+    eventName: r.eventName,
+    eventVersion: '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: region,
+    dynamodb,
+    eventSourceARN: streamArn,
+  };
+  if (r.byService) out.userIdentity = { type: 'Service', principalId: 'dynamodb.amazonaws.com' };
+  return out;
+}
+
+export interface PollerDeps {
+  engine: DynamoEngine;
+  checkpoints: Table<string>;
+  lambda(): LambdaFacade;
+  clock: Clock;
+  log: Logger;
+  region: string;
+}
+
+/** Reads one mapping's stream into its function, in order. */
+export class StreamPoller {
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private timer?: TimerHandle;
+  private wake?: (go: boolean) => void;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly mapping: StreamMapping,
+    private readonly d: PollerDeps,
+  ) {}
+
+  /** Reads whatever is new (called at start and whenever the table's stream grows). */
+  kick(): void {
+    if (this.stopped || !this.mapping.enabled) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.idle = this.drain()
+      .catch((e) =>
+        this.d.log.warn(`DynamoDB stream reader of ${this.mapping.functionName}: ${(e as Error).message}`),
+      )
+      .finally(() => {
+        this.running = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Stops reading; resolves once the batch in flight finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.wake?.(false);
+    await this.idle;
+  }
+
+  private async checkpoint(): Promise<string> {
+    const m = this.mapping;
+    const saved = await this.d.checkpoints.get(m.uuid);
+    if (saved !== undefined) return saved;
+    const start = m.startingPosition === 'LATEST' ? this.d.engine.lastSequence(m.tableName) : '';
+    await this.d.checkpoints.put(m.uuid, start);
+    return start;
+  }
+
+  private async drain(): Promise<void> {
+    const m = this.mapping;
+    while (!this.stopped) {
+      const after = await this.checkpoint();
+      const batch = await this.d.engine.records(m.tableName, after, m.batchSize);
+      if (batch.length === 0) return;
+      for (let attempt = 1; ; attempt++) {
+        if (await this.invoke(batch)) break;
+        if (m.maximumRetryAttempts >= 0 && attempt > m.maximumRetryAttempts) {
+          this.d.log.warn(
+            `DynamoDB stream batch for ${m.functionName} skipped after ${attempt} attempts (sequence numbers ${batch[0]!.sequenceNumber}..${batch[batch.length - 1]!.sequenceNumber})`,
+          );
+          break;
+        }
+        if (!(await this.backoff(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1))))) return;
+      }
+      await this.d.checkpoints.put(m.uuid, batch[batch.length - 1]!.sequenceNumber);
+    }
+  }
+
+  /** Waits on the platform clock; false when stopped meanwhile. */
+  private backoff(ms: number): Promise<boolean> {
+    if (this.stopped) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.wake = resolve;
+      this.timer = this.d.clock.setTimer(() => resolve(!this.stopped), ms);
+    });
+  }
+
+  private async invoke(batch: ChangeRecord[]): Promise<boolean> {
+    const m = this.mapping;
+    const payload = JSON.stringify({
+      Records: batch.map((r) => dynamoEventRecord(r, m.streamArn, this.d.region)),
+    });
+    try {
+      const result = await this.d
+        .lambda()
+        .invoke({ functionName: m.functionName, payload, invocationType: 'RequestResponse' });
+      return !result.functionError;
+    } catch (e) {
+      this.d.log.warn(`DynamoDB stream reader could not invoke ${m.functionName}: ${(e as Error).message}`);
+      return false;
+    }
+  }
+}
