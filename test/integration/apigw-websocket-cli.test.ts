@@ -65,11 +65,17 @@ function next(ws: WebSocket): Promise<string> {
 }
 
 describe('WebSocket API through the CLI', () => {
-  it('prints the WebSocket endpoint on deploy and info', async () => {
-    expect(deployOut).toMatch(/^endpoint: ws:\/\/127\.0\.0\.1:\d+\/dev$/m);
+  it('prints the WebSocket endpoint beside the HTTP API on deploy and info', async () => {
+    const lines = deployOut.split('\n');
+    const at = lines.indexOf('endpoints:');
+    expect(at, deployOut).toBeGreaterThanOrEqual(0);
+    expect(lines[at + 1]).toMatch(/^ {2}GET - http:\/\/127\.0\.0\.1:\d+\/health$/);
+    expect(lines[at + 2]).toBe(`  ${wsUrl}`);
+    const httpUrl = lines[at + 1]!.replace(/^ {2}GET - /, '');
+    expect(await (await fetch(httpUrl)).text()).toBe('ok');
     const info = await cli(['info']);
     expect(info.code, info.stderr).toBe(0);
-    expect(info.stdout).toContain(`endpoint: ${wsUrl}`);
+    expect(info.stdout).toContain(`endpoints:\n${lines[at + 1]}\n  ${wsUrl}\n`);
   });
 
   it('routes messages by action; handlers reply through PostToConnection and GetConnection', async () => {
@@ -126,5 +132,11 @@ describe('WebSocket API through the CLI', () => {
       if (!logs.includes(connectionId)) await new Promise((r) => setTimeout(r, 200));
     }
     expect(logs).toContain(`DISCONNECT ${connectionId} 1000`);
+  }, 60_000);
+
+  it('stops serving the WebSocket API on remove', async () => {
+    const removed = await cli(['remove']);
+    expect(removed.code, removed.stderr).toBe(0);
+    await expect(open(wsUrl)).rejects.toThrow();
   }, 60_000);
 });

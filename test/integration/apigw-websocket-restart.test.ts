@@ -45,7 +45,8 @@ describe('WebSocket API ports across restarts', () => {
       await deployLocal(platform, loaded, path.join(dir, 'pkg'));
       const before = platform.service<ApiGatewayFacade>('apigateway').endpoints('wschat', 'dev')!;
       expect(before.websocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/dev$/);
-      expect(before.endpoints).toEqual([before.websocketUrl]);
+      expect(before.endpoints).toEqual([`GET - ${before.baseUrl}/health`, before.websocketUrl]);
+      expect(before.websocketUrl).not.toContain(`:${before.port}/`);
       expect(await echo(before.websocketUrl!, 'one')).toEqual({ echo: 'one', routeKey: 'echo' });
       await platform.stop();
       platform = undefined;
