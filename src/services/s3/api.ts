@@ -831,6 +831,7 @@ export class S3Api {
       res,
       200,
       xmlDocument('CopyPartResult', { LastModified: iso(p.lastModified), ETag: `"${p.etag}"` }),
+      source.versionId ? { 'x-amz-copy-source-version-id': source.versionId } : {},
     );
   }
 

@@ -173,6 +173,42 @@ describe('S3 versioning (engine)', () => {
     expect(await read(e, 'k', v1.versionId)).toBe('one');
   });
 
+  it('copies and completed multipart uploads add versions; a copy can read an older version', async () => {
+    const { e, events } = await engine('Enabled');
+    const v1 = await put(e, 'src', 'first');
+    await put(e, 'src', 'second');
+    const copy = await e.copyObject(
+      { bucket: 'bkt', key: 'src', versionId: v1.versionId },
+      { bucket: 'bkt', key: 'dst' },
+      {},
+      info,
+    );
+    expect(copy.versionId).toMatch(/^.{32}$/);
+    expect(copy.versionId).not.toBe(v1.versionId);
+    expect(await read(e, 'dst')).toBe('first');
+    const upload = await e.createUpload('bkt', 'dst', {});
+    const part = await e.uploadPart('bkt', 'dst', upload.uploadId, 1, Readable.from([Buffer.from('mp')]), {
+      contentLength: 2,
+    });
+    const done = await e.completeUpload(
+      'bkt',
+      'dst',
+      upload.uploadId,
+      [{ partNumber: 1, etag: part.etag }],
+      info,
+    );
+    expect(await read(e, 'dst')).toBe('mp');
+    expect(await read(e, 'dst', copy.versionId)).toBe('first');
+    expect((await e.listVersions('bkt', { prefix: 'dst' })).versions.map((v) => v.versionId)).toEqual([
+      done.versionId,
+      copy.versionId,
+    ]);
+    expect(events.slice(-2).map((ev) => [ev.eventName, ev.versionId])).toEqual([
+      ['ObjectCreated:Copy', copy.versionId],
+      ['ObjectCreated:CompleteMultipartUpload', done.versionId],
+    ]);
+  });
+
   it('unversioned buckets keep overwriting in place, without version ids', async () => {
     const { e } = await engine();
     const o = await put(e, 'k', 'one');
