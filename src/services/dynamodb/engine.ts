@@ -139,6 +139,8 @@ export interface ReadResult {
 
 /** How often (clock time) expired items are swept; DynamoDB itself takes up to days. */
 export const TTL_SWEEP_MS = 60_000;
+/** Stream records are kept for 24 hours, as DynamoDB Streams keeps them. */
+export const STREAM_RETENTION_MS = 24 * 3600 * 1000;
 /** DynamoDB ignores expiry times more than five years in the past. */
 const TTL_MAX_AGE_S = 5 * 365 * 24 * 3600;
 
@@ -327,6 +329,26 @@ export class DynamoEngine {
       await this.tableStore.put(name, next);
       this.tables.set(name, next);
       return next;
+    });
+  }
+
+  /** Deletes stream records older than the retention period; returns how many. */
+  trimStreams(): Promise<number> {
+    return this.serial(async () => {
+      const oldest = (this.clock.now() - STREAM_RETENTION_MS) / 1000;
+      const writes: Write[] = [];
+      for (const t of this.tables.values()) {
+        if (!this.sequences.has(t.name)) continue;
+        // Records are in sequence (and so time) order: stop at the first one young enough.
+        for (const { key, value } of await this.store
+          .table<ChangeRecord>(RECORDS)
+          .list({ prefix: `${t.name}${SEP}` })) {
+          if (value.createdAt >= oldest) break;
+          writes.push({ table: RECORDS, key });
+        }
+      }
+      if (writes.length > 0) await this.store.batch(writes);
+      return writes.length;
     });
   }
 

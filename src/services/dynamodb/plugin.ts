@@ -52,6 +52,7 @@ export function dynamodbPlugin(): ServicePlugin {
     timer = ctx.clock.setTimer(async () => {
       try {
         await engine!.sweepExpired();
+        await engine!.trimStreams();
       } catch (e) {
         ctx.log.warn(`DynamoDB TTL sweep failed: ${(e as Error).message}`);
       }
