@@ -181,6 +181,12 @@ describe('S3 bucket versioning', () => {
     expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'plain' }))).Status).toBe('Suspended');
     const put = await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'n', Body: 'null version' }));
     expect(put.VersionId).toBe('null');
+    const form = new FormData();
+    form.append('key', 'posted.txt');
+    form.append('file', new Blob(['via form']), 'posted.txt');
+    const posted = await fetch(`${platform.url}/plain`, { method: 'POST', body: form });
+    expect(posted.status).toBe(204);
+    expect(posted.headers.get('x-amz-version-id')).toBe('null');
   });
 
   it('keeps every put as a version, readable by its id', async () => {

@@ -624,6 +624,7 @@ export class S3Api {
     const host = h(req, 'host') ?? '127.0.0.1';
     const location = `http://${host}/${bucket}/${encodeURIComponent(record.key).replace(/%2F/g, '/')}`;
     const ids = { requestId: info.requestId, hostId: info.hostId };
+    const version: Record<string, string> = record.versionId ? { 'x-amz-version-id': record.versionId } : {};
     if (redirect) {
       const u = new URL(redirect);
       u.searchParams.set('bucket', bucket);
@@ -633,7 +634,7 @@ export class S3Api {
         res,
         303,
         undefined,
-        { Location: u.toString(), ETag: `"${record.etag}"`, 'Content-Length': 0 },
+        { Location: u.toString(), ETag: `"${record.etag}"`, 'Content-Length': 0, ...version },
         ids,
       );
       return;
@@ -644,14 +645,14 @@ export class S3Api {
         { Location: location, Bucket: bucket, Key: record.key, ETag: `"${record.etag}"` },
         '',
       );
-      sendXml(res, 201, xml, { ETag: `"${record.etag}"`, Location: location }, ids);
+      sendXml(res, 201, xml, { ETag: `"${record.etag}"`, Location: location, ...version }, ids);
       return;
     }
     sendXml(
       res,
       status,
       undefined,
-      { ETag: `"${record.etag}"`, Location: location, 'Content-Length': 0 },
+      { ETag: `"${record.etag}"`, Location: location, 'Content-Length': 0, ...version },
       ids,
     );
   }
