@@ -231,6 +231,7 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       log: ctx!.log,
       region: ctx!.region,
       registry,
+      integrationTimeoutMs: opts.integrationTimeoutMs,
     });
     const port = await listener.listen(chosen, host).catch((e: NodeJS.ErrnoException) => {
       throw new Error(

@@ -67,11 +67,16 @@ describe('compileWebSocketApi', () => {
           },
           { key: 'auth', name: 'chat-dev-auth', events: [] },
         ],
-        { websocketsApiName: 'custom', websocketsApiRouteSelectionExpression: '$request.body.type' },
+        {
+          websocketsApiName: 'custom',
+          websocketsApiRouteSelectionExpression: '$request.body.type',
+          selfless: { integrationTimeoutMs: 60_000 },
+        },
       ),
     )!;
     expect(api.name).toBe('custom');
     expect(api.routeSelectionExpression).toBe('$request.body.type');
+    expect(api.integrationTimeoutMs).toBe(29_000);
     expect(api.authorizer).toEqual({
       name: 'auth',
       functionName: 'chat-dev-auth',

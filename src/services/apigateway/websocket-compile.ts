@@ -53,6 +53,11 @@ function compileAuthorizer(
   };
 }
 
+/** `custom.selfless.integrationTimeoutMs`, capped at AWS's 29 s. */
+function integrationTimeout(v: unknown): number | undefined {
+  return typeof v === 'number' && v > 0 ? Math.min(v, 29_000) : undefined;
+}
+
 /** The WebSocket API of a source, or undefined when no function has a `websocket` event. */
 export function compileWebSocketApi(src: ApiSource): WebSocketApiModel | undefined {
   const fnNames = new Map(src.functions.map((f) => [f.key, f.name]));
@@ -103,5 +108,6 @@ export function compileWebSocketApi(src: ApiSource): WebSocketApiModel | undefin
     routeSelectionExpression: src.websocketsApiRouteSelectionExpression ?? '$request.body.action',
     routes,
     authorizer,
+    integrationTimeoutMs: integrationTimeout(src.selfless.integrationTimeoutMs),
   };
 }

@@ -141,6 +141,18 @@ describe('WebSocketListener', () => {
     expect(JSON.parse(await reply)).toMatchObject({ message: 'Internal server error' });
   });
 
+  it('answers Endpoint request timed out when the function outlives the integration timeout', async () => {
+    const model: WebSocketApiModel = { ...api, integrationTimeoutMs: 1000 };
+    const { port, clock, events } = await start({ echo: () => new Promise(() => {}) }, model);
+    const ws = await connect(`ws://127.0.0.1:${port}/dev`);
+    const reply = nextMessage(ws);
+    ws.send('{"action":"echo"}');
+    // The $connect event, then the message's.
+    await until(() => events.length === 2);
+    await clock.advance(1000);
+    expect(JSON.parse(await reply)).toMatchObject({ message: 'Endpoint request timed out' });
+  });
+
   it('runs $disconnect with the close code when the client closes', async () => {
     const { port, events } = await start({});
     const ws = await connect(`ws://127.0.0.1:${port}/dev`);

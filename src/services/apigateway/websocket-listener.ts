@@ -50,6 +50,9 @@ function newConnectionId(): string {
   return randomBytes(10).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
+/** The integration did not answer in time. */
+class IntegrationTimeout extends Error {}
+
 const STATUS_TEXT: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -175,8 +178,8 @@ export class WebSocketListener {
     let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.opts.clock.setTimer(
-        () => reject(new Error('Endpoint request timed out')),
-        this.opts.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
+        () => reject(new IntegrationTimeout('Endpoint request timed out')),
+        this.api.integrationTimeoutMs ?? this.opts.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS,
       );
     });
     try {
@@ -304,7 +307,10 @@ export class WebSocketListener {
         ws.send(JSON.stringify({ message, connectionId: info.connectionId, requestId }));
     };
     if (!route) return reply('Forbidden');
-    const r = await this.invoke(route.functionName, event).catch(() => undefined);
+    const r = await this.invoke(route.functionName, event).catch((e: unknown) =>
+      e instanceof IntegrationTimeout ? ('timeout' as const) : undefined,
+    );
+    if (r === 'timeout') return reply('Endpoint request timed out');
     if (!r || r.functionError) return reply('Internal server error');
     if (!route.routeResponse) return;
     const body = routeResponseBody(r.payload);

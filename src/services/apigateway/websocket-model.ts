@@ -31,4 +31,6 @@ export interface WebSocketApiModel {
   routeSelectionExpression: string;
   routes: WebSocketRoute[];
   authorizer?: WebSocketAuthorizerDef;
+  /** `custom.selfless.integrationTimeoutMs`: shorter than AWS's 29 s (tests, impatient dev loops). */
+  integrationTimeoutMs?: number;
 }
