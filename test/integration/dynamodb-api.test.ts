@@ -348,6 +348,24 @@ describe('DynamoDB over the SDK', () => {
     const scan = await doc.send(new ScanCommand({ TableName: 'orders', Select: 'COUNT' }));
     expect(scan.Count).toBe(6);
 
+    const refusedBatch = await failure(
+      doc.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            orders: [
+              { PutRequest: { Item: { customer: 'dan', seq: 1 } } },
+              { PutRequest: { Item: { customer: 'dan' } } },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(refusedBatch.message).toBe(
+      'One or more parameter values were invalid: Missing the key seq in the item',
+    );
+    expect(
+      (await doc.send(new GetCommand({ TableName: 'orders', Key: { customer: 'dan', seq: 1 } }))).Item,
+    ).toBeUndefined();
     const got = await doc.send(
       new BatchGetCommand({
         RequestItems: {

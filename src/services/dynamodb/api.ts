@@ -482,6 +482,9 @@ const OPERATIONS: Record<string, Operation> = {
             'Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes',
           );
         const item = checkItem((put ?? del)!);
+        // The whole request is checked before anything is written, as DynamoDB refuses it whole.
+        if (put) engine.checkWrite(t, item);
+        else engine.checkKey(t, item);
         const id = JSON.stringify(engine.keyOf(t, item));
         if (seen.has(id)) throw validationError('Provided list of item keys contains duplicates');
         seen.add(id);

@@ -400,6 +400,13 @@ export class DynamoEngine {
   }
 
   /** Checks an item's key (and index key) attributes for a write; returns its store key. */
+  /** Checks an item for a write (key and index key attributes, size) without writing it. */
+  checkWrite(t: TableInfo, item: Item): void {
+    this.checkItemKey(t, item);
+    if (itemSize(item) > MAX_ITEM_SIZE)
+      throw validationError('Item size has exceeded the maximum allowed size');
+  }
+
   private checkItemKey(t: TableInfo, item: Item): string {
     for (const attr of [t.key.hash, t.key.range]) {
       if (attr === undefined) continue;
