@@ -1,7 +1,8 @@
 /**
  * A WebSocket API deployed with the real CLI to a platform on a free port: real function processes,
- * a real `ws` client, handlers answering through @aws-sdk/client-apigatewaymanagementapi, a refused
- * $connect, $disconnect seen in the function's logs, and @connections on the platform port.
+ * a real `ws` client, a $connect REQUEST authorizer, handlers answering through
+ * @aws-sdk/client-apigatewaymanagementapi, a refused $connect, $disconnect seen in the function's
+ * logs, and @connections on the platform port.
  */
 
 import { cpSync } from 'node:fs';
@@ -79,7 +80,7 @@ describe('WebSocket API through the CLI', () => {
   });
 
   it('routes messages by action; handlers reply through PostToConnection and GetConnection', async () => {
-    const ws = await open(wsUrl);
+    const ws = await open(`${wsUrl}?token=ok`);
     let reply = next(ws);
     ws.send(JSON.stringify({ action: 'echo', text: 'hi' }));
     expect(JSON.parse(await reply)).toEqual({ echo: 'hi', routeKey: 'echo' });
@@ -88,6 +89,7 @@ describe('WebSocket API through the CLI', () => {
     const me = JSON.parse(await reply);
     expect(me.sourceIp).toBe('127.0.0.1');
     expect(me.connectedAt).toBe(me.eventConnectedAt);
+    expect(me.authorizer).toMatchObject({ principalId: 'user-ok', plan: 'free' });
     // No route for the action: $default, whose body is its route response.
     reply = next(ws);
     ws.send('plain text');
@@ -112,13 +114,18 @@ describe('WebSocket API through the CLI', () => {
     mgmt.destroy();
   }, 60_000);
 
+  it('refuses the connection through the $connect authorizer: 401 without a token, 403 when denied', async () => {
+    await expect(open(wsUrl)).rejects.toThrow('HTTP 401');
+    await expect(open(`${wsUrl}?token=bad`)).rejects.toThrow('HTTP 403');
+  }, 30_000);
+
   it('refuses the connection when $connect returns non-2xx or throws', async () => {
-    await expect(open(`${wsUrl}?deny=1`)).rejects.toThrow('HTTP 403');
-    await expect(open(`${wsUrl}?crash=1`)).rejects.toThrow('HTTP 403');
+    await expect(open(`${wsUrl}?token=ok&deny=1`)).rejects.toThrow('HTTP 403');
+    await expect(open(`${wsUrl}?token=ok&crash=1`)).rejects.toThrow('HTTP 403');
   }, 30_000);
 
   it('runs $disconnect when the client closes', async () => {
-    const ws = await open(wsUrl);
+    const ws = await open(`${wsUrl}?token=ok`);
     const reply = next(ws);
     ws.send(JSON.stringify({ action: 'whoami' }));
     const { connectionId } = JSON.parse(await reply);
@@ -137,6 +144,6 @@ describe('WebSocket API through the CLI', () => {
   it('stops serving the WebSocket API on remove', async () => {
     const removed = await cli(['remove']);
     expect(removed.code, removed.stderr).toBe(0);
-    await expect(open(wsUrl)).rejects.toThrow();
+    await expect(open(`${wsUrl}?token=ok`)).rejects.toThrow();
   }, 60_000);
 });

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 /** Connects, sends one echo and returns the reply. */
 async function echo(url: string, text: string): Promise<unknown> {
-  const ws = new WebSocket(url);
+  const ws = new WebSocket(`${url}?token=ok`);
   try {
     await new Promise((resolve, reject) => {
       ws.once('open', resolve);
