@@ -235,6 +235,14 @@ describe('S3 bucket versioning', () => {
       ['doc.txt', ids.one, false, 3],
       ['other/a.txt', expect.any(String), true, 1],
     ]);
+    // On the wire, versions and markers interleave in key and version order.
+    const xml = await (await fetch(`${platform.url}/${BUCKET}?versions`)).text();
+    expect(xml.match(/<(Version|DeleteMarker)>/g)).toEqual([
+      '<DeleteMarker>',
+      '<Version>',
+      '<Version>',
+      '<Version>',
+    ]);
     const rolled = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Delimiter: '/' }));
     expect(rolled.CommonPrefixes).toEqual([{ Prefix: 'other/' }]);
     const first = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, MaxKeys: 2 }));

@@ -55,6 +55,15 @@ interface Target {
   query: URLSearchParams;
 }
 
+/** Where ListObjectVersions puts its interleaved entries (never a real element name). */
+const ENTRIES_PLACEHOLDER = 'SelflessVersionEntries';
+
+/** One element rendered on its own (no XML declaration, no namespace). */
+function xmlElement(name: string, body: XmlNode): string {
+  const doc = xmlDocument(name, body, '');
+  return doc.slice(doc.indexOf('<', 1));
+}
+
 /** Finds bucket and key from the Host (virtual-host style) or the path (path style). */
 export function resolveTarget(req: IncomingMessage, url: URL): Target {
   const raw = req.url ?? '/';
@@ -432,45 +441,47 @@ export class S3Api {
       maxKeys: Math.min(maxKeys, 1000),
     });
     const enc = (s: string) => (encode ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
-    const common = (o: (typeof result.versions)[number]) => ({
-      Key: enc(o.key),
-      VersionId: o.versionId ?? 'null',
-      IsLatest: o.isLatest,
-      LastModified: iso(o.lastModified),
+    // Versions and delete markers interleave in key and version order, as S3 sends them; the document
+    // builder groups repeated names, so the entries are rendered apart and put in place of a placeholder.
+    const entries = result.versions
+      .map((o) => {
+        const common = {
+          Key: enc(o.key),
+          VersionId: o.versionId ?? 'null',
+          IsLatest: o.isLatest,
+          LastModified: iso(o.lastModified),
+        };
+        if (o.deleteMarker) return xmlElement('DeleteMarker', { ...common, Owner: OWNER });
+        return xmlElement('Version', {
+          ...common,
+          ETag: `"${o.etag}"`,
+          ...(o.checksum ? { ChecksumAlgorithm: o.checksum.algorithm } : {}),
+          Size: o.size,
+          StorageClass: o.storageClass,
+          Owner: OWNER,
+        });
+      })
+      .join('');
+    const doc = xmlDocument('ListVersionsResult', {
+      Name: bucket,
+      Prefix: enc(prefix),
+      KeyMarker: enc(keyMarker),
+      VersionIdMarker: versionIdMarker,
+      ...(result.nextKeyMarker !== undefined ? { NextKeyMarker: enc(result.nextKeyMarker) } : {}),
+      ...(result.nextVersionIdMarker !== undefined
+        ? { NextVersionIdMarker: result.nextVersionIdMarker }
+        : {}),
+      MaxKeys: maxKeys,
+      ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
+      ...(encode ? { EncodingType: 'url' } : {}),
+      IsTruncated: result.isTruncated,
+      [ENTRIES_PLACEHOLDER]: '',
+      CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
     });
-    const versions = result.versions
-      .filter((o) => !o.deleteMarker)
-      .map((o) => ({
-        ...common(o),
-        ETag: `"${o.etag}"`,
-        ...(o.checksum ? { ChecksumAlgorithm: o.checksum.algorithm } : {}),
-        Size: o.size,
-        StorageClass: o.storageClass,
-        Owner: OWNER,
-      }));
-    const markers = result.versions
-      .filter((o) => o.deleteMarker)
-      .map((o) => ({ ...common(o), Owner: OWNER }));
     sendXml(
       res,
       200,
-      xmlDocument('ListVersionsResult', {
-        Name: bucket,
-        Prefix: enc(prefix),
-        KeyMarker: enc(keyMarker),
-        VersionIdMarker: versionIdMarker,
-        ...(result.nextKeyMarker !== undefined ? { NextKeyMarker: enc(result.nextKeyMarker) } : {}),
-        ...(result.nextVersionIdMarker !== undefined
-          ? { NextVersionIdMarker: result.nextVersionIdMarker }
-          : {}),
-        MaxKeys: maxKeys,
-        ...(delimiter ? { Delimiter: enc(delimiter) } : {}),
-        ...(encode ? { EncodingType: 'url' } : {}),
-        IsTruncated: result.isTruncated,
-        Version: versions,
-        DeleteMarker: markers,
-        CommonPrefixes: result.commonPrefixes.map((p) => ({ Prefix: enc(p) })),
-      }),
+      doc.replace(`<${ENTRIES_PLACEHOLDER}></${ENTRIES_PLACEHOLDER}>`, () => entries),
     );
   }
 

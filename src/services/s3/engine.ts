@@ -269,10 +269,12 @@ export class S3Engine {
    * marker asked for by id is MethodNotAllowed, as S3 answers.
    */
   async head(bucket: string, key: string, versionId?: string): Promise<ObjectRecord> {
-    await this.bucket(bucket);
+    const b = await this.bucket(bucket);
     const current = await this.objects.get(this.objectKey(bucket, key));
+    // Objects written before versioning was first enabled are the `null` version from then on.
+    const named = (o: ObjectRecord) => (b.versioning && !o.versionId ? { ...o, versionId: NULL_VERSION } : o);
     if (versionId === undefined) {
-      if (current) return current;
+      if (current) return named(current);
       const latest = (await this.versionRows(bucket, key))[0]?.value;
       const e = s3Errors.noSuchKey(key);
       if (latest?.deleteMarker)
@@ -286,7 +288,7 @@ export class S3Engine {
         : (await this.versionRows(bucket, key)).find((r) => versionIdOf(r.value) === versionId)?.value;
     if (!found) throw s3Errors.noSuchVersion(key, versionId);
     if (found.deleteMarker) throw s3Errors.deleteMarkerNotAllowed(found.lastModified, versionId);
-    return found;
+    return named(found);
   }
 
   /** Every `s3.versions` row of a key (noncurrent versions and delete markers), newest first. */

@@ -209,6 +209,19 @@ describe('S3 versioning (engine)', () => {
     ]);
   });
 
+  it('objects from before versioning become the null version, kept when new versions arrive', async () => {
+    const { e } = await engine();
+    await put(e, 'k', 'old');
+    await e.setVersioning('bkt', 'Enabled');
+    expect((await e.head('bkt', 'k')).versionId).toBe('null');
+    const v = await put(e, 'k', 'new');
+    expect(await read(e, 'k', 'null')).toBe('old');
+    expect((await e.listVersions('bkt')).versions.map((o) => [o.versionId ?? 'null', o.isLatest])).toEqual([
+      [v.versionId, true],
+      ['null', false],
+    ]);
+  });
+
   it('unversioned buckets keep overwriting in place, without version ids', async () => {
     const { e } = await engine();
     const o = await put(e, 'k', 'one');
