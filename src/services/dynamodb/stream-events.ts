@@ -12,6 +12,7 @@ import type { DeployContext, Logger } from '../../platform/service.js';
 import type { FunctionSpec } from '../../platform/spec.js';
 import type { Table } from '../../platform/store/port.js';
 import type { LambdaFacade } from '../lambda/facade.js';
+import { matchPattern } from '../sqs/poller.js';
 import type { ChangeRecord, DynamoEngine } from './engine.js';
 
 /** One mapping, as stored. */
@@ -27,6 +28,8 @@ export interface StreamMapping {
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
   /** -1 = until it succeeds. */
   maximumRetryAttempts: number;
+  /** Lambda filter patterns, matched on the whole event record; records that match none are dropped. */
+  filterPatterns?: unknown[];
   enabled: boolean;
 }
 
@@ -82,10 +85,48 @@ export function dynamoMappingsOf(ctx: DeployContext, engine: DynamoEngine): Stre
         batchSize,
         startingPosition: start,
         maximumRetryAttempts: cfg.maximumRetryAttempts === undefined ? -1 : Number(cfg.maximumRetryAttempts),
-        enabled: cfg.enabled !== false,
+        filterPatterns: Array.isArray(cfg.filterPatterns) ? cfg.filterPatterns : undefined,
+        enabled: cfg.enabled !== false && cfg.enabled !== 'false',
       });
+      warnUnsupported(ctx, cfg, where);
     });
   return out;
+}
+
+// Settings accepted by serverless.yml but not honoured here get a deploy warning instead of silence.
+function warnUnsupported(ctx: DeployContext, cfg: Record<string, unknown>, where: string): void {
+  const unsupported: Array<[string, boolean]> = [
+    ['functionResponseType', cfg.functionResponseType !== undefined],
+    ['bisectBatchOnFunctionError', cfg.bisectBatchOnFunctionError === true],
+    ['destinations', cfg.destinations !== undefined],
+    ['maximumRecordAgeInSeconds', cfg.maximumRecordAgeInSeconds !== undefined],
+    ['tumblingWindowInSeconds', Number(cfg.tumblingWindowInSeconds ?? 0) > 0],
+    ['parallelizationFactor', Number(cfg.parallelizationFactor ?? 1) > 1],
+  ];
+  for (const [name, used] of unsupported)
+    if (used) ctx.warn?.(`${where}.${name}: not supported for DynamoDB streams yet; ignored.`);
+}
+
+/** A filter pattern as written in serverless.yml (an object, JSON text, or Lambda's `{ pattern: '<json>' }`). */
+function patternOf(p: unknown): unknown {
+  let pattern = p;
+  try {
+    if (typeof pattern === 'string') pattern = JSON.parse(pattern);
+    const inner = (pattern as { pattern?: unknown } | null)?.pattern;
+    if (typeof inner === 'string') pattern = JSON.parse(inner);
+  } catch {
+    return undefined;
+  }
+  return pattern;
+}
+
+/** Whether an event record passes a mapping's filter patterns. */
+export function passesFilters(patterns: unknown[] | undefined, record: Record<string, unknown>): boolean {
+  if (!patterns || patterns.length === 0) return true;
+  return patterns.some((p) => {
+    const pattern = patternOf(p);
+    return pattern !== undefined && matchPattern(pattern, record);
+  });
 }
 
 /** Lambda's DynamoDB stream event record. */
@@ -208,9 +249,11 @@ export class StreamPoller {
 
   private async invoke(batch: ChangeRecord[]): Promise<boolean> {
     const m = this.mapping;
-    const payload = JSON.stringify({
-      Records: batch.map((r) => dynamoEventRecord(r, m.streamArn, this.d.region)),
-    });
+    const records = batch
+      .map((r) => dynamoEventRecord(r, m.streamArn, this.d.region))
+      .filter((r) => passesFilters(m.filterPatterns, r));
+    if (records.length === 0) return true;
+    const payload = JSON.stringify({ Records: records });
     try {
       const result = await this.d
         .lambda()

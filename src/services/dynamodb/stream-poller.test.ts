@@ -40,8 +40,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function ctxWith(stream: Record<string, unknown>): DeployContext {
+function ctxWith(stream: Record<string, unknown>, warnings: string[] = []): DeployContext {
   return {
+    warn: (m: string) => warnings.push(m),
     service: 'svc',
     stage: 'dev',
     region: 'us-east-1',
@@ -152,5 +153,46 @@ describe('DynamoDB stream mappings', () => {
     await put('fresh');
     expect(await engine.trimStreams()).toBe(2);
     expect((await engine.records('notes', '', 10)).map((r) => r.keys.id)).toEqual([{ S: 'fresh' }]);
+  });
+
+  it('drops records no filter pattern matches, and warns about settings it does not honour', async () => {
+    const warnings: string[] = [];
+    const [mapping] = dynamoMappingsOf(
+      ctxWith(
+        {
+          arn: streamArn,
+          filterPatterns: [
+            { eventName: ['INSERT'], dynamodb: { Keys: { id: { S: [{ prefix: 'keep' }] } } } },
+          ],
+          functionResponseType: 'ReportBatchItemFailures',
+          destinations: { onFailure: 'arn:aws:sqs:us-east-1:000000000000:dlq' },
+        },
+        warnings,
+      ),
+      engine,
+    ) as [StreamMapping];
+    expect(warnings).toEqual([
+      'functions.fn.events[0].stream.functionResponseType: not supported for DynamoDB streams yet; ignored.',
+      'functions.fn.events[0].stream.destinations: not supported for DynamoDB streams yet; ignored.',
+    ]);
+    await put('keep-1');
+    await put('drop-1');
+    await engine.deleteItem('notes', { id: { S: 'keep-1' } });
+    await put('keep-2');
+    const lambda = recordingLambda(() => false);
+    const checkpoints = store.table<string>('test.checkpoints');
+    const poller = new StreamPoller(mapping, {
+      engine,
+      checkpoints,
+      lambda: () => lambda.facade,
+      clock,
+      log: quiet,
+      region: 'us-east-1',
+    });
+    poller.kick();
+    await settle();
+    expect(lambda.batches).toEqual([['keep-1', 'keep-2']]);
+    expect(await checkpoints.get(mapping.uuid)).toBe(engine.lastSequence('notes'));
+    await poller.stop();
   });
 });
