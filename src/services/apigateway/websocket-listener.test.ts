@@ -98,6 +98,14 @@ describe('WebSocketListener', () => {
     expect(events[0]).toMatchObject({
       queryStringParameters: { room: '1' },
       requestContext: { eventType: 'CONNECT' },
+      headers: {
+        Host: `127.0.0.1:${port}`,
+        'Sec-WebSocket-Version': '13',
+        'X-Forwarded-For': '127.0.0.1',
+        'X-Forwarded-Port': String(port),
+        'X-Forwarded-Proto': 'http',
+        'X-Amzn-Trace-Id': expect.stringMatching(/^Root=1-/),
+      },
     });
     const reply = nextMessage(ws);
     ws.send('{"action":"echo","x":1}');

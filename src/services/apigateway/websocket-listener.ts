@@ -12,6 +12,8 @@ import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Clock, TimerHandle } from '../../platform/clock.js';
 import type { Logger } from '../../platform/service.js';
 import type { LambdaFacade } from '../lambda/facade.js';
+import { forwardedHeaders } from './event-v1.js';
+import { newRequestId } from './request.js';
 import { authorizeConnect } from './websocket-authorizer.js';
 import {
   type ConnectionRegistry,
@@ -209,7 +211,20 @@ export class WebSocketListener {
       userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'] : undefined,
     };
     const apiInfo = this.apiInfo();
-    const event = connectEvent(apiInfo, info, req.rawHeaders, rawQuery, now);
+    // The client's headers plus X-Forwarded-* and a trace id, as API Gateway forwards them.
+    const forwarded = forwardedHeaders({
+      method: 'GET',
+      rawPath: path,
+      rawQuery,
+      rawHeaders: req.rawHeaders,
+      body: Buffer.alloc(0),
+      sourceIp: info.sourceIp,
+      protocol: `HTTP/${req.httpVersion}`,
+      port: this.port,
+      timeEpoch: now,
+      requestId: newRequestId(),
+    }).flat();
+    const event = connectEvent(apiInfo, info, forwarded, rawQuery, now);
     if (api.authorizer) {
       const outcome = await authorizeConnect({
         def: api.authorizer,
