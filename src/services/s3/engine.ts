@@ -270,24 +270,29 @@ export class S3Engine {
    */
   async head(bucket: string, key: string, versionId?: string): Promise<ObjectRecord> {
     const b = await this.bucket(bucket);
-    const current = await this.objects.get(this.objectKey(bucket, key));
+    const id = this.objectKey(bucket, key);
     // Objects written before versioning was first enabled are the `null` version from then on.
     const named = (o: ObjectRecord) => (b.versioning && !o.versionId ? { ...o, versionId: NULL_VERSION } : o);
     if (versionId === undefined) {
+      const current = await this.objects.get(id);
       if (current) return named(current);
-      const latest = (await this.versionRows(bucket, key))[0]?.value;
-      const e = s3Errors.noSuchKey(key);
-      if (latest?.deleteMarker)
-        e.details.headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': versionIdOf(latest) };
-      throw e;
-    }
-    if (!isWellFormedVersionId(versionId)) throw s3Errors.invalidVersionId(versionId);
-    const found =
-      current && versionIdOf(current) === versionId
-        ? current
-        : (await this.versionRows(bucket, key)).find((r) => versionIdOf(r.value) === versionId)?.value;
-    if (!found) throw s3Errors.noSuchVersion(key, versionId);
-    if (found.deleteMarker) throw s3Errors.deleteMarkerNotAllowed(found.lastModified, versionId);
+    } else if (!isWellFormedVersionId(versionId)) throw s3Errors.invalidVersionId(versionId);
+    // History is read under the key's lock, so a version moving between the tables is never missed.
+    const found = await this.mutex.run(id, async () => {
+      const current = await this.objects.get(id);
+      if (current && (versionId === undefined || versionIdOf(current) === versionId)) return current;
+      const rows = await this.versionRows(bucket, key);
+      if (versionId === undefined) {
+        const latest = rows[0]?.value;
+        const e = s3Errors.noSuchKey(key);
+        if (latest?.deleteMarker)
+          e.details.headers = { 'x-amz-delete-marker': 'true', 'x-amz-version-id': versionIdOf(latest) };
+        throw e;
+      }
+      return rows.find((r) => versionIdOf(r.value) === versionId)?.value;
+    });
+    if (!found) throw s3Errors.noSuchVersion(key, versionId ?? NULL_VERSION);
+    if (found.deleteMarker) throw s3Errors.deleteMarkerNotAllowed(found.lastModified, versionIdOf(found));
     return named(found);
   }
 
