@@ -364,23 +364,28 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
         isObj(src.selfless) && typeof src.selfless[name] === 'number'
           ? (src.selfless[name] as number)
           : undefined;
-      let websocketPort: number | undefined;
-      if (apis.websocket)
-        websocketPort = await serveWebSocket(
+      // The WebSocket API's port is chosen after the HTTP one, so HTTP APIs keep 3000 up.
+      const wireWebSocket = async (): Promise<number | undefined> => {
+        if (!apis.websocket) {
+          await stopWebSocket(key);
+          return undefined;
+        }
+        return serveWebSocket(
           key,
           apis.websocket,
           portSetting('websocketPort') ?? servedWs.get(key)?.port,
           (m) => d.warn?.(m),
         );
-      else await stopWebSocket(key);
+      };
       if (!apis.rest && !apis.http) {
         await stopHttp(key);
-        await apisTable.put(key, { ...apis, websocketPort });
+        await apisTable.put(key, { ...apis, websocketPort: await wireWebSocket() });
         return;
       }
       const wanted = portSetting('httpPort');
       const previous = served.get(key);
       const port = await serve(key, apis, wanted ?? previous?.port, (m) => d.warn?.(m));
+      const websocketPort = await wireWebSocket();
       const baseUrl = `http://${host}:${port}`;
       apis.openapi = {
         rest: apis.rest
