@@ -28,6 +28,8 @@ export interface StreamMapping {
   startingPosition: 'TRIM_HORIZON' | 'LATEST';
   /** -1 = until it succeeds. */
   maximumRetryAttempts: number;
+  /** functionResponseType ReportBatchItemFailures: the function may name the first record that failed. */
+  reportBatchItemFailures?: boolean;
   /** Lambda filter patterns, matched on the whole event record; records that match none are dropped. */
   filterPatterns?: unknown[];
   enabled: boolean;
@@ -86,6 +88,7 @@ export function dynamoMappingsOf(ctx: DeployContext, engine: DynamoEngine): Stre
         startingPosition: start,
         maximumRetryAttempts: cfg.maximumRetryAttempts === undefined ? -1 : Number(cfg.maximumRetryAttempts),
         filterPatterns: Array.isArray(cfg.filterPatterns) ? cfg.filterPatterns : undefined,
+        reportBatchItemFailures: cfg.functionResponseType === 'ReportBatchItemFailures',
         enabled: cfg.enabled !== false && cfg.enabled !== 'false',
       });
       warnUnsupported(ctx, cfg, where);
@@ -96,7 +99,10 @@ export function dynamoMappingsOf(ctx: DeployContext, engine: DynamoEngine): Stre
 // Settings accepted by serverless.yml but not honoured here get a deploy warning instead of silence.
 function warnUnsupported(ctx: DeployContext, cfg: Record<string, unknown>, where: string): void {
   const unsupported: Array<[string, boolean]> = [
-    ['functionResponseType', cfg.functionResponseType !== undefined],
+    [
+      'functionResponseType',
+      cfg.functionResponseType !== undefined && cfg.functionResponseType !== 'ReportBatchItemFailures',
+    ],
     ['bisectBatchOnFunctionError', cfg.bisectBatchOnFunctionError === true],
     ['destinations', cfg.destinations !== undefined],
     ['maximumRecordAgeInSeconds', cfg.maximumRecordAgeInSeconds !== undefined],
@@ -222,10 +228,16 @@ export class StreamPoller {
     const m = this.mapping;
     while (!this.stopped) {
       const after = await this.checkpoint();
-      const batch = await this.d.engine.records(m.tableName, after, m.batchSize);
+      let batch = await this.d.engine.records(m.tableName, after, m.batchSize);
       if (batch.length === 0) return;
       for (let attempt = 1; ; attempt++) {
-        if (await this.invoke(batch)) break;
+        const failedFrom = await this.invoke(batch);
+        if (failedFrom === undefined) break;
+        if (failedFrom > 0) {
+          // The records before the first failed one succeeded: move past them, retry from it.
+          await this.d.checkpoints.put(m.uuid, batch[failedFrom - 1]!.sequenceNumber);
+          batch = batch.slice(failedFrom);
+        }
         if (m.maximumRetryAttempts >= 0 && attempt > m.maximumRetryAttempts) {
           this.d.log.warn(
             `DynamoDB stream batch for ${m.functionName} skipped after ${attempt} attempts (sequence numbers ${batch[0]!.sequenceNumber}..${batch[batch.length - 1]!.sequenceNumber})`,
@@ -247,21 +259,46 @@ export class StreamPoller {
     });
   }
 
-  private async invoke(batch: ChangeRecord[]): Promise<boolean> {
+  /** Invokes the function with a batch; undefined on success, else the index of the first failed record. */
+  private async invoke(batch: ChangeRecord[]): Promise<number | undefined> {
     const m = this.mapping;
     const records = batch
       .map((r) => dynamoEventRecord(r, m.streamArn, this.d.region))
       .filter((r) => passesFilters(m.filterPatterns, r));
-    if (records.length === 0) return true;
+    if (records.length === 0) return undefined;
     const payload = JSON.stringify({ Records: records });
     try {
       const result = await this.d
         .lambda()
         .invoke({ functionName: m.functionName, payload, invocationType: 'RequestResponse' });
-      return !result.functionError;
+      if (result.functionError) return 0;
+      return m.reportBatchItemFailures ? firstFailure(result.payload, batch) : undefined;
     } catch (e) {
       this.d.log.warn(`DynamoDB stream reader could not invoke ${m.functionName}: ${(e as Error).message}`);
-      return false;
+      return 0;
     }
   }
+}
+
+/**
+ * The first record a ReportBatchItemFailures response names (index in the batch): undefined when
+ * none failed; 0 (the whole batch) when an identifier is empty or not in the batch, as Lambda treats it.
+ */
+export function firstFailure(payload: Buffer, batch: ChangeRecord[]): number | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8') || 'null');
+  } catch {
+    return undefined;
+  }
+  const failures = (body as { batchItemFailures?: unknown } | null)?.batchItemFailures;
+  if (!Array.isArray(failures) || failures.length === 0) return undefined;
+  let first = Number.POSITIVE_INFINITY;
+  for (const f of failures) {
+    const id = (f as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    const i = typeof id === 'string' && id !== '' ? batch.findIndex((r) => r.sequenceNumber === id) : -1;
+    if (i < 0) return 0;
+    first = Math.min(first, i);
+  }
+  return first;
 }

@@ -52,18 +52,19 @@ function ctxWith(stream: Record<string, unknown>, warnings: string[] = []): Depl
   };
 }
 
-/** A Lambda facade that records batches and fails while `failing` says so. */
-function recordingLambda(failing: () => boolean) {
+/** A Lambda facade that records batches and fails while `failing` says so (or answers `respond`). */
+function recordingLambda(failing: () => boolean, respond: (seqs: string[]) => unknown = () => null) {
   const batches: string[][] = [];
   const facade = {
     async invoke(req: FacadeInvokeRequest): Promise<FacadeInvokeResult> {
       const event = JSON.parse(String(req.payload)) as {
-        Records: Array<{ dynamodb: { Keys: { id: { S: string } } } }>;
+        Records: Array<{ dynamodb: { Keys: { id: { S: string } }; SequenceNumber: string } }>;
       };
       batches.push(event.Records.map((r) => r.dynamodb.Keys.id.S));
+      const seqs = event.Records.map((r) => r.dynamodb.SequenceNumber);
       return failing()
         ? { statusCode: 200, functionError: 'Unhandled', payload: Buffer.from('{}'), requestId: 'r' }
-        : { statusCode: 200, payload: Buffer.from('null'), requestId: 'r' };
+        : { statusCode: 200, payload: Buffer.from(JSON.stringify(respond(seqs))), requestId: 'r' };
     },
   } as unknown as LambdaFacade;
   return { batches, facade };
@@ -172,7 +173,6 @@ describe('DynamoDB stream mappings', () => {
       engine,
     ) as [StreamMapping];
     expect(warnings).toEqual([
-      'functions.fn.events[0].stream.functionResponseType: not supported for DynamoDB streams yet; ignored.',
       'functions.fn.events[0].stream.destinations: not supported for DynamoDB streams yet; ignored.',
     ]);
     await put('keep-1');
@@ -193,6 +193,38 @@ describe('DynamoDB stream mappings', () => {
     await settle();
     expect(lambda.batches).toEqual([['keep-1', 'keep-2']]);
     expect(await checkpoints.get(mapping.uuid)).toBe(engine.lastSequence('notes'));
+    await poller.stop();
+  });
+
+  it('retries from the first failed record a ReportBatchItemFailures response names', async () => {
+    for (const id of ['a', 'b', 'c']) await put(id);
+    const [mapping] = dynamoMappingsOf(
+      ctxWith({ arn: streamArn, functionResponseType: 'ReportBatchItemFailures' }),
+      engine,
+    ) as [StreamMapping];
+    let calls = 0;
+    const lambda = recordingLambda(
+      () => false,
+      (seqs) =>
+        calls++ === 0 ? { batchItemFailures: [{ itemIdentifier: seqs[1] }] } : { batchItemFailures: [] },
+    );
+    const poller = new StreamPoller(mapping, {
+      engine,
+      checkpoints: store.table<string>('test.checkpoints'),
+      lambda: () => lambda.facade,
+      clock,
+      log: quiet,
+      region: 'us-east-1',
+    });
+    poller.kick();
+    await settle();
+    expect(lambda.batches).toEqual([['a', 'b', 'c']]);
+    await clock.advance(1000);
+    await settle();
+    expect(lambda.batches).toEqual([
+      ['a', 'b', 'c'],
+      ['b', 'c'],
+    ]);
     await poller.stop();
   });
 });
