@@ -258,6 +258,12 @@ describe('S3 bucket versioning', () => {
     expect(rest.IsTruncated).toBe(false);
     expect(rest.Versions?.map((v) => v.Key)).toEqual(['doc.txt', 'other/a.txt']);
     expect(rest.DeleteMarkers).toBeUndefined();
+    const bogus = await failure(
+      s3.send(
+        new ListObjectVersionsCommand({ Bucket: BUCKET, KeyMarker: 'doc.txt', VersionIdMarker: 'bogus' }),
+      ),
+    );
+    expect([bogus.name, bogus.$metadata.httpStatusCode]).toEqual(['InvalidArgument', 400]);
   });
 
   it('deletes one version for good; the bucket cannot be deleted while versions remain', async () => {

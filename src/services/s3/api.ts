@@ -25,6 +25,7 @@ import { S3Error, type S3ErrorDetails, s3Errors } from './errors.js';
 import { type BucketRecord, type ObjectRecord, OWNER } from './model.js';
 import { notificationXml, parseNotificationXml } from './notifications.js';
 import { postObject } from './post-object.js';
+import { isWellFormedVersionId } from './versions.js';
 
 /** Checks notification destinations before they are saved (e.g. that a Lambda function exists). */
 export type DestinationCheck = (targets: ReturnType<typeof parseNotificationXml>) => Promise<string[]>;
@@ -427,6 +428,8 @@ export class S3Api {
       );
     const keyMarker = q.get('key-marker') ?? '';
     const versionIdMarker = q.get('version-id-marker') ?? '';
+    if (versionIdMarker && !isWellFormedVersionId(versionIdMarker))
+      throw s3Errors.invalidVersionId(versionIdMarker);
     if (versionIdMarker && !keyMarker)
       throw s3Errors.invalidArgument(
         'A version-id marker cannot be specified without a key marker.',
