@@ -121,6 +121,19 @@ describe('WebSocketListener', () => {
     });
   });
 
+  it('sends binary frames to $default base64 encoded', async () => {
+    const model: WebSocketApiModel = {
+      ...api,
+      routes: [{ routeKey: '$default', functionKey: 'd', functionName: 'd', routeResponse: true }],
+    };
+    const { port, events } = await start({ d: (e) => ({ body: `${e.isBase64Encoded}:${e.body}` }) }, model);
+    const ws = await connect(`ws://127.0.0.1:${port}/dev`);
+    const reply = nextMessage(ws);
+    ws.send(Buffer.from([0xff, 0x00, 0x01]), { binary: true });
+    expect(await reply).toBe('true:/wAB');
+    expect(events[0]?.requestContext).toMatchObject({ routeKey: '$default', eventType: 'MESSAGE' });
+  });
+
   it('refuses the upgrade with 403 when $connect returns non-2xx or throws, and on another stage', async () => {
     let answer: Handler = () => ({ statusCode: 401 });
     const { port } = await start({ connect: (e) => answer(e) });
