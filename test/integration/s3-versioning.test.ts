@@ -17,6 +17,7 @@ import {
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
@@ -88,10 +89,10 @@ async function start(): Promise<void> {
   });
 }
 
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+async function cli(args: string[], service = 'docs'): Promise<{ code: number; stderr: string }> {
   try {
     await promisify(execFile)(process.execPath, [path.join(ROOT, 'bin/selfless.js'), ...args], {
-      cwd: path.join(work.dir, 'docs'),
+      cwd: path.join(work.dir, service),
       env: {
         PATH: process.env.PATH,
         HOME: process.env.HOME,
@@ -187,6 +188,32 @@ describe('S3 bucket versioning', () => {
     const posted = await fetch(`${platform.url}/plain`, { method: 'POST', body: form });
     expect(posted.status).toBe(204);
     expect(posted.headers.get('x-amz-version-id')).toBe('null');
+  });
+
+  it('refuses a deployment whose VersioningConfiguration has an unknown Status', async () => {
+    mkdirSync(path.join(work.dir, 'bad'), { recursive: true });
+    writeFileSync(
+      path.join(work.dir, 'bad', 'serverless.yml'),
+      [
+        'service: bad',
+        'provider:',
+        '  name: aws',
+        '  runtime: nodejs20.x',
+        'resources:',
+        '  Resources:',
+        '    Files:',
+        '      Type: AWS::S3::Bucket',
+        '      Properties:',
+        '        VersioningConfiguration:',
+        '          Status: On',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['deploy'], 'bad');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('resources.Resources.Files.Properties.VersioningConfiguration.Status');
+    const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+    expect(buckets?.filter((b) => b?.startsWith('bad-'))).toEqual([]);
   });
 
   it('keeps every put as a version, readable by its id', async () => {

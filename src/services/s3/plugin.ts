@@ -162,6 +162,8 @@ export function s3Plugin(): ServicePlugin {
               ? props.BucketName
               : (previous?.ref ?? generatedName(ctx, logicalId, 63, { lowercase: true }));
           const where = `resources.Resources.${logicalId}`;
+          // Checked before the bucket exists, so a bad configuration creates nothing.
+          const versioning = bucketVersioning(props.VersioningConfiguration, where);
           try {
             await engine.createBucket(name, { owner: `${ctx.service}:${ctx.stage}` });
           } catch (e) {
@@ -169,7 +171,6 @@ export function s3Plugin(): ServicePlugin {
               where,
             });
           }
-          const versioning = bucketVersioning(props.VersioningConfiguration, where);
           if (versioning) await engine.setVersioning(name, versioning);
           const targets = resourceTargets(logicalId, props.NotificationConfiguration, where);
           const ownedPrefix = `cfn-${logicalId}-`;
