@@ -8,6 +8,8 @@ import type { TimerHandle } from '../../platform/clock.js';
 import type { DeployContext, PlatformContext, ServicePlugin, WireApi } from '../../platform/service.js';
 import type { Table } from '../../platform/store/port.js';
 import type { LambdaFacade } from '../lambda/facade.js';
+import type { SnsFacade } from '../sns/facade.js';
+import type { SqsFacade } from '../sqs/facade.js';
 import { dynamoWireApi, TARGET_PREFIX } from './api.js';
 import { DynamoEngine, TTL_SWEEP_MS } from './engine.js';
 import { dynamoResourceTypes } from './resources.js';
@@ -31,6 +33,8 @@ export function dynamodbPlugin(): ServicePlugin {
       engine: engine!,
       checkpoints: checkpoints!,
       lambda: () => ctx.service<LambdaFacade>('lambda'),
+      sqs: () => ctx.service<SqsFacade>('sqs'),
+      sns: () => ctx.service<SnsFacade>('sns'),
       clock: ctx.clock,
       log: ctx.log,
       region: ctx.region,

@@ -6,12 +6,15 @@
  * maximumRetryAttempts, then skipped with a warning. Woken by the engine when records arrive.
  */
 
+import { createHash, randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../../platform/clock.js';
 import { SelflessError } from '../../platform/errors.js';
 import type { DeployContext, Logger } from '../../platform/service.js';
 import type { FunctionSpec } from '../../platform/spec.js';
 import type { Table } from '../../platform/store/port.js';
 import type { LambdaFacade } from '../lambda/facade.js';
+import type { SnsFacade } from '../sns/facade.js';
+import type { SqsFacade } from '../sqs/facade.js';
 import { matchPattern } from '../sqs/poller.js';
 import type { ChangeRecord, DynamoEngine } from './engine.js';
 
@@ -30,6 +33,8 @@ export interface StreamMapping {
   maximumRetryAttempts: number;
   /** functionResponseType ReportBatchItemFailures: the function may name the first record that failed. */
   reportBatchItemFailures?: boolean;
+  /** SQS queue or SNS topic ARN that hears about batches given up on. */
+  onFailure?: string;
   /** Lambda filter patterns, matched on the whole event record; records that match none are dropped. */
   filterPatterns?: unknown[];
   enabled: boolean;
@@ -77,8 +82,22 @@ export function dynamoMappingsOf(ctx: DeployContext, engine: DynamoEngine): Stre
           `${where}.startingPosition`,
           `startingPosition ${start} is not supported for DynamoDB streams`,
         );
+      const rawFailure = (cfg.destinations as { onFailure?: unknown } | undefined)?.onFailure;
+      const onFailure =
+        typeof rawFailure === 'string'
+          ? rawFailure
+          : typeof (rawFailure as { arn?: unknown } | undefined)?.arn === 'string'
+            ? (rawFailure as { arn: string }).arn
+            : undefined;
+      if (rawFailure !== undefined && !/^arn:aws:(sqs|sns):/.test(onFailure ?? ''))
+        fail(
+          fn,
+          `${where}.destinations.onFailure`,
+          'destinations.onFailure must be an SQS queue or SNS topic ARN',
+        );
       out.push({
         uuid: `${owner}/${fn.key}/${arn}`,
+        onFailure,
         owner,
         functionKey: fn.key,
         functionName: fn.name,
@@ -104,7 +123,6 @@ function warnUnsupported(ctx: DeployContext, cfg: Record<string, unknown>, where
       cfg.functionResponseType !== undefined && cfg.functionResponseType !== 'ReportBatchItemFailures',
     ],
     ['bisectBatchOnFunctionError', cfg.bisectBatchOnFunctionError === true],
-    ['destinations', cfg.destinations !== undefined],
     ['maximumRecordAgeInSeconds', cfg.maximumRecordAgeInSeconds !== undefined],
     ['tumblingWindowInSeconds', Number(cfg.tumblingWindowInSeconds ?? 0) > 0],
     ['parallelizationFactor', Number(cfg.parallelizationFactor ?? 1) > 1],
@@ -133,6 +151,11 @@ export function passesFilters(patterns: unknown[] | undefined, record: Record<st
     const pattern = patternOf(p);
     return pattern !== undefined && matchPattern(pattern, record);
   });
+}
+
+/** The one shard a local table stream has, named as DynamoDB names shards. */
+export function shardIdOf(streamArn: string): string {
+  return `shardId-00000000000000000001-${createHash('md5').update(streamArn).digest('hex').slice(0, 8)}`;
 }
 
 /** Lambda's DynamoDB stream event record. */
@@ -167,6 +190,8 @@ export interface PollerDeps {
   engine: DynamoEngine;
   checkpoints: Table<string>;
   lambda(): LambdaFacade;
+  sqs(): SqsFacade;
+  sns(): SnsFacade;
   clock: Clock;
   log: Logger;
   region: string;
@@ -239,15 +264,62 @@ export class StreamPoller {
           batch = batch.slice(failedFrom);
         }
         if (m.maximumRetryAttempts >= 0 && attempt > m.maximumRetryAttempts) {
-          this.d.log.warn(
-            `DynamoDB stream batch for ${m.functionName} skipped after ${attempt} attempts (sequence numbers ${batch[0]!.sequenceNumber}..${batch[batch.length - 1]!.sequenceNumber})`,
-          );
+          if (!(await this.giveUp(batch, attempt))) return;
           break;
         }
         if (!(await this.backoff(Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1))))) return;
       }
       await this.d.checkpoints.put(m.uuid, batch[batch.length - 1]!.sequenceNumber);
     }
+  }
+
+  /**
+   * Describes a batch given up on to the onFailure queue or topic (Lambda's DDBStreamBatchInfo
+   * record), retrying while it refuses; false when stopped first (the batch is then read again).
+   */
+  private async giveUp(batch: ChangeRecord[], attempts: number): Promise<boolean> {
+    const m = this.mapping;
+    const first = batch[0]!;
+    const last = batch[batch.length - 1]!;
+    if (!m.onFailure) {
+      this.d.log.warn(
+        `${m.functionName}: DynamoDB stream records ${first.sequenceNumber}..${last.sequenceNumber} discarded after ${attempts} attempts; no onFailure destination.`,
+      );
+      return true;
+    }
+    const body = JSON.stringify({
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: this.d.lambda().functionArn(m.functionName),
+        condition: 'RetryAttemptsExhausted',
+        approximateInvokeCount: attempts,
+      },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date(this.d.clock.now()).toISOString(),
+      DDBStreamBatchInfo: {
+        shardId: shardIdOf(m.streamArn),
+        startSequenceNumber: first.sequenceNumber,
+        endSequenceNumber: last.sequenceNumber,
+        approximateArrivalOfFirstRecord: new Date(first.createdAt * 1000).toISOString(),
+        approximateArrivalOfLastRecord: new Date(last.createdAt * 1000).toISOString(),
+        batchSize: batch.length,
+        streamArn: m.streamArn,
+      },
+    });
+    while (!this.stopped) {
+      try {
+        if (m.onFailure.startsWith('arn:aws:sqs:')) await this.d.sqs().sendMessage(m.onFailure, { body });
+        else await this.d.sns().publish({ topicArn: m.onFailure, message: body });
+        return true;
+      } catch (e) {
+        this.d.log.warn(
+          `${m.functionName}: the onFailure destination ${m.onFailure} refused a record: ${(e as Error).message}`,
+        );
+        if (!(await this.backoff(1000))) return false;
+      }
+    }
+    return false;
   }
 
   /** Waits on the platform clock; false when stopped meanwhile. */

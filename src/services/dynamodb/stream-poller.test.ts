@@ -6,6 +6,8 @@ import { ManualClock } from '../../platform/clock.js';
 import type { DeployContext } from '../../platform/service.js';
 import { SqliteStore } from '../../platform/store/sqlite.js';
 import type { FacadeInvokeRequest, FacadeInvokeResult, LambdaFacade } from '../lambda/facade.js';
+import type { SnsFacade } from '../sns/facade.js';
+import type { SqsFacade } from '../sqs/facade.js';
 import { DynamoEngine } from './engine.js';
 import { dynamoMappingsOf, type StreamMapping, StreamPoller } from './stream-events.js';
 import { tableDefinition } from './tables.js';
@@ -18,6 +20,7 @@ let engine: DynamoEngine;
 let streamArn: string;
 
 beforeEach(async () => {
+  sent = [];
   dir = mkdtempSync(path.join(tmpdir(), 'dynamodb-poller-'));
   store = new SqliteStore(dir);
   clock = new ManualClock(Date.UTC(2026, 2, 1));
@@ -56,6 +59,7 @@ function ctxWith(stream: Record<string, unknown>, warnings: string[] = []): Depl
 function recordingLambda(failing: () => boolean, respond: (seqs: string[]) => unknown = () => null) {
   const batches: string[][] = [];
   const facade = {
+    functionArn: (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
     async invoke(req: FacadeInvokeRequest): Promise<FacadeInvokeResult> {
       const event = JSON.parse(String(req.payload)) as {
         Records: Array<{ dynamodb: { Keys: { id: { S: string } }; SequenceNumber: string } }>;
@@ -69,6 +73,19 @@ function recordingLambda(failing: () => boolean, respond: (seqs: string[]) => un
   } as unknown as LambdaFacade;
   return { batches, facade };
 }
+
+/** onFailure messages sent to SQS, by queue. */
+let sent: Array<{ queue: string; body: string }> = [];
+const destinations = {
+  sqs: () =>
+    ({
+      async sendMessage(queue: string, input: { body: string }) {
+        sent.push({ queue, body: input.body });
+        return { messageId: 'm' };
+      },
+    }) as unknown as SqsFacade,
+  sns: () => ({}) as unknown as SnsFacade,
+};
 
 const put = (id: string) => engine.putItem('notes', { id: { S: id } });
 
@@ -98,13 +115,26 @@ describe('DynamoDB stream mappings', () => {
   it('delivers in order and in batches, retries a failing batch with back-off, skips it after maximumRetryAttempts, resumes from its checkpoint', async () => {
     for (const id of ['a', 'b', 'c']) await put(id);
     const [mapping] = dynamoMappingsOf(
-      ctxWith({ arn: streamArn, batchSize: 2, maximumRetryAttempts: 1 }),
+      ctxWith({
+        arn: streamArn,
+        batchSize: 2,
+        maximumRetryAttempts: 1,
+        destinations: { onFailure: { arn: 'arn:aws:sqs:us-east-1:000000000000:dlq', type: 'sqs' } },
+      }),
       engine,
     ) as [StreamMapping];
     let fail = true;
     const lambda = recordingLambda(() => fail);
     const checkpoints = store.table<string>('test.checkpoints');
-    const deps = { engine, checkpoints, lambda: () => lambda.facade, clock, log: quiet, region: 'us-east-1' };
+    const deps = {
+      engine,
+      checkpoints,
+      lambda: () => lambda.facade,
+      ...destinations,
+      clock,
+      log: quiet,
+      region: 'us-east-1',
+    };
     const poller = new StreamPoller(mapping, deps);
     engine.onChange(() => poller.kick());
     poller.kick();
@@ -114,6 +144,19 @@ describe('DynamoDB stream mappings', () => {
     await settle();
     // First try and one retry failed: the batch is skipped and the next one read.
     expect(lambda.batches).toEqual([['a', 'b'], ['a', 'b'], ['c']]);
+    expect(sent).toHaveLength(1);
+    const failure = JSON.parse(sent[0]!.body);
+    expect(sent[0]!.queue).toBe('arn:aws:sqs:us-east-1:000000000000:dlq');
+    expect(failure.requestContext).toMatchObject({
+      condition: 'RetryAttemptsExhausted',
+      approximateInvokeCount: 2,
+    });
+    expect(failure.DDBStreamBatchInfo).toMatchObject({
+      startSequenceNumber: '0000000000000000000000000001',
+      endSequenceNumber: '0000000000000000000000000002',
+      batchSize: 2,
+      streamArn,
+    });
     fail = false;
     await clock.advance(1000);
     await settle();
@@ -139,6 +182,7 @@ describe('DynamoDB stream mappings', () => {
       engine,
       checkpoints: store.table<string>('test.checkpoints'),
       lambda: () => lambda.facade,
+      ...destinations,
       clock,
       log: quiet,
       region: 'us-east-1',
@@ -172,9 +216,7 @@ describe('DynamoDB stream mappings', () => {
       ),
       engine,
     ) as [StreamMapping];
-    expect(warnings).toEqual([
-      'functions.fn.events[0].stream.destinations: not supported for DynamoDB streams yet; ignored.',
-    ]);
+    expect(warnings).toEqual([]);
     await put('keep-1');
     await put('drop-1');
     await engine.deleteItem('notes', { id: { S: 'keep-1' } });
@@ -185,6 +227,7 @@ describe('DynamoDB stream mappings', () => {
       engine,
       checkpoints,
       lambda: () => lambda.facade,
+      ...destinations,
       clock,
       log: quiet,
       region: 'us-east-1',
@@ -212,6 +255,7 @@ describe('DynamoDB stream mappings', () => {
       engine,
       checkpoints: store.table<string>('test.checkpoints'),
       lambda: () => lambda.facade,
+      ...destinations,
       clock,
       log: quiet,
       region: 'us-east-1',
