@@ -20,7 +20,7 @@ import type { ServiceApis } from './model.js';
 import { choosePort } from './ports.js';
 import { sourceFromSpec } from './source.js';
 import { compileWebSocketApi } from './websocket-compile.js';
-import { ConnectionRegistry, handleManagement } from './websocket-connections.js';
+import { ConnectionRegistry, handleManagement, readManagementBody } from './websocket-connections.js';
 import { WebSocketListener } from './websocket-listener.js';
 import type { WebSocketApiModel } from './websocket-model.js';
 
@@ -296,14 +296,8 @@ export function apigatewayPlugin(opts: ApiGatewayPluginOptions = {}): ServicePlu
       signingNames: ['execute-api'],
       claims: (w) => w.url.pathname.startsWith('/@connections/'),
       async handle(w) {
-        const chunks: Buffer[] = [];
-        for await (const c of w.req as AsyncIterable<Buffer>) chunks.push(c);
-        const r = handleManagement(
-          registry,
-          w.req.method ?? 'GET',
-          w.url.pathname,
-          Buffer.concat(chunks),
-        ) ?? {
+        const body = await readManagementBody(w.req);
+        const r = handleManagement(registry, w.req.method ?? 'GET', w.url.pathname, body) ?? {
           statusCode: 404,
           headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'NotFoundException' },
           body: JSON.stringify({ message: 'Not Found' }),

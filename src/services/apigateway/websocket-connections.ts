@@ -3,6 +3,7 @@
  * API over them (PostToConnection, GetConnection, DeleteConnection). Connection ids are unique
  * across APIs, so the platform port can answer for any API without knowing which one.
  */
+import type { IncomingMessage } from 'node:http';
 import type { WsConnectionInfo } from './websocket-events.js';
 
 /** API Gateway's frame (and PostToConnection payload) limit: 128 KB. */
@@ -57,6 +58,24 @@ function error(statusCode: number, type: string, message: string): ManagementRes
     headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type },
     body: JSON.stringify({ message }),
   };
+}
+
+/**
+ * Reads a management request's body, stopping past the frame limit (PayloadTooLargeException
+ * follows): an oversized upload is not buffered whole.
+ */
+export async function readManagementBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_FRAME_BYTES) {
+      req.resume();
+      return Buffer.alloc(MAX_FRAME_BYTES + 1);
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
 }
 
 /** True when a buffer is valid UTF-8 (it goes to the client as a text frame then). */

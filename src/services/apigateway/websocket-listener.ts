@@ -20,6 +20,7 @@ import {
   handleManagement,
   type LiveConnection,
   MAX_FRAME_BYTES,
+  readManagementBody,
 } from './websocket-connections.js';
 import {
   connectEvent,
@@ -118,19 +119,20 @@ export class WebSocketListener {
     this.api = api;
     this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
     this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const path = (req.url ?? '/').split('?')[0]!;
-        const r = handleManagement(this.opts.registry, req.method ?? 'GET', path, Buffer.concat(chunks));
-        if (!r) {
-          res.writeHead(426, { 'Content-Type': 'application/json' });
-          res.end(JSON.stringify({ message: 'Upgrade Required' }));
-          return;
-        }
-        res.writeHead(r.statusCode, r.headers);
-        res.end(r.body);
-      });
+      readManagementBody(req).then(
+        (body) => {
+          const path = (req.url ?? '/').split('?')[0]!;
+          const r = handleManagement(this.opts.registry, req.method ?? 'GET', path, body);
+          if (!r) {
+            res.writeHead(426, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ message: 'Upgrade Required' }));
+            return;
+          }
+          res.writeHead(r.statusCode, r.headers);
+          res.end(r.body);
+        },
+        () => res.destroy(),
+      );
     });
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       this.onUpgrade(req, socket, head).catch((e) => {
