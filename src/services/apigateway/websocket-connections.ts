@@ -89,14 +89,15 @@ function isUtf8(b: Buffer): boolean {
 }
 
 /**
- * Answers `POST|GET|DELETE /@connections/{id}` (the path after the stage, if any). `stage`, when
- * given (the API's own port), must match the connection's.
+ * Answers `POST|GET|DELETE [/{stage}]/@connections/{id}`. A stage in the path, and `apiId` when
+ * given (on an API's own port), must be the connection's, else it is gone for this caller.
  */
 export function handleManagement(
   registry: ConnectionRegistry,
   method: string,
   path: string,
   body: Buffer,
+  apiId?: string,
 ): ManagementResponse | undefined {
   const m = /^(?:\/([^/]+))?\/@connections\/([^/]+)\/?$/.exec(path);
   if (!m) return undefined;
@@ -107,7 +108,11 @@ export function handleManagement(
     return error(400, 'BadRequestException', 'Invalid connection id');
   }
   const conn = registry.get(id);
-  if (!conn || (m[1] !== undefined && decodeURIComponent(m[1]) !== conn.stage))
+  if (
+    !conn ||
+    (apiId !== undefined && conn.apiId !== apiId) ||
+    (m[1] !== undefined && decodeURIComponent(m[1]) !== conn.stage)
+  )
     return error(410, 'GoneException', `Connection ${id} is gone`);
   switch (method) {
     case 'POST':

@@ -204,6 +204,8 @@ describe('WebSocketListener', () => {
     const info = await (await fetch(url)).json();
     expect(info).toMatchObject({ identity: { sourceIp: '127.0.0.1' }, connectedAt: expect.any(String) });
     const gone = await fetch(`http://127.0.0.1:${port}/dev/@connections/nope`, { method: 'POST', body: 'x' });
+    const wrongStage = await fetch(`http://127.0.0.1:${port}/prod/@connections/${encodeURIComponent(id)}`);
+    expect(wrongStage.status).toBe(410);
     expect(gone.status).toBe(410);
     expect(gone.headers.get('x-amzn-errortype')).toBe('GoneException');
     const big = await fetch(url, { method: 'POST', body: 'x'.repeat(MAX_FRAME_BYTES + 1) });

@@ -122,7 +122,7 @@ export class WebSocketListener {
       readManagementBody(req).then(
         (body) => {
           const path = (req.url ?? '/').split('?')[0]!;
-          const r = handleManagement(this.opts.registry, req.method ?? 'GET', path, body);
+          const r = handleManagement(this.opts.registry, req.method ?? 'GET', path, body, this.api.apiId);
           if (!r) {
             res.writeHead(426, { 'Content-Type': 'application/json' });
             res.end(JSON.stringify({ message: 'Upgrade Required' }));
