@@ -216,6 +216,32 @@ describe('WebSocketListener', () => {
     expect(registry.get(id)).toBeUndefined();
   });
 
+  it('answers @connections on an API port only for that API', async () => {
+    const { port, events, registry } = await start({});
+    await connect(`ws://127.0.0.1:${port}/dev`);
+    const id = (events[0]!.requestContext as { connectionId: string }).connectionId;
+    const other = new WebSocketListener(
+      { ...api, apiId: 'otherapi00' },
+      {
+        lambda: () => ({}) as LambdaFacade,
+        clock: new ManualClock(),
+        log: quiet,
+        region: 'us-east-1',
+        registry,
+      },
+    );
+    try {
+      const otherPort = await other.listen(0);
+      const r = await fetch(`http://127.0.0.1:${otherPort}/dev/@connections/${encodeURIComponent(id)}`);
+      expect(r.status).toBe(410);
+      expect(
+        (await fetch(`http://127.0.0.1:${port}/dev/@connections/${encodeURIComponent(id)}`)).status,
+      ).toBe(200);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('closes with 1009 on a frame over 128 KB', async () => {
     const { port } = await start({});
     const ws = await connect(`ws://127.0.0.1:${port}/dev`);
