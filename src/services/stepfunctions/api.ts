@@ -24,7 +24,13 @@ const STYLE = { version: '1.0' as const, namespace: 'com.amazonaws.sfn' };
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
 type Params = Record<string, unknown>;
-type Handler = (engine: StepFunctionsEngine, p: Params, region: string) => Promise<unknown>;
+type Handler = (
+  engine: StepFunctionsEngine,
+  p: Params,
+  region: string,
+  /** Aborted when the client goes away (ends GetActivityTask's long poll). */
+  signal: AbortSignal,
+) => Promise<unknown>;
 
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 
@@ -104,6 +110,13 @@ function wireEvent(e: HistoryEvent, includeData: boolean): Params {
   return out;
 }
 
+/** The `tags` list of a create request as a map. */
+function tagsOf(p: Params): Record<string, string> | undefined {
+  return Array.isArray(p.tags)
+    ? Object.fromEntries((p.tags as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]))
+    : undefined;
+}
+
 /** Pages a list with an opaque nextToken (the index to continue from). */
 function page<T>(items: T[], p: Params, defaultMax = 100): { items: T[]; nextToken?: string } {
   const max = p.maxResults === undefined || p.maxResults === 0 ? defaultMax : Number(p.maxResults);
@@ -134,9 +147,7 @@ const HANDLERS: Record<string, Handler> = {
       type: optionalString(p, 'type') as MachineRecord['type'] | undefined,
       loggingConfiguration: p.loggingConfiguration,
       tracingConfiguration: p.tracingConfiguration,
-      tags: Array.isArray(p.tags)
-        ? Object.fromEntries((p.tags as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]))
-        : undefined,
+      tags: tagsOf(p),
     });
     return { stateMachineArn: m.stateMachineArn, creationDate: seconds(m.creationDate) };
   },
@@ -303,8 +314,36 @@ const HANDLERS: Record<string, Handler> = {
     return {};
   },
   async ListTagsForResource(engine, p) {
-    const m = await engine.getMachine(required(p, 'resourceArn'));
-    return { tags: Object.entries(m.tags ?? {}).map(([key, value]) => ({ key, value })) };
+    const arn = required(p, 'resourceArn');
+    const tagged =
+      arn.split(':')[5] === 'activity' ? await engine.activities.describe(arn) : await engine.getMachine(arn);
+    return { tags: Object.entries(tagged.tags ?? {}).map(([key, value]) => ({ key, value })) };
+  },
+  async CreateActivity(engine, p, region) {
+    const a = await engine.activities.create(region, required(p, 'name'), tagsOf(p));
+    return { activityArn: a.activityArn, creationDate: seconds(a.creationDate) };
+  },
+  async DescribeActivity(engine, p) {
+    const a = await engine.activities.describe(required(p, 'activityArn'));
+    return { activityArn: a.activityArn, name: a.name, creationDate: seconds(a.creationDate) };
+  },
+  async ListActivities(engine, p) {
+    const { items, nextToken } = page(await engine.activities.list(), p);
+    return {
+      activities: items.map((a) => ({
+        activityArn: a.activityArn,
+        name: a.name,
+        creationDate: seconds(a.creationDate),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  },
+  async DeleteActivity(engine, p) {
+    await engine.activities.delete(required(p, 'activityArn'));
+    return {};
+  },
+  async GetActivityTask(engine, p, _region, signal) {
+    return engine.getActivityTask(required(p, 'activityArn'), optionalString(p, 'workerName'), signal);
   },
 };
 
@@ -338,7 +377,9 @@ export function stepFunctionsWireApi(engine: () => StepFunctionsEngine): WireApi
           throw e;
         });
         const params = parseJsonBody(body);
-        sendJsonResult(w.res, await handler(engine(), params, w.region), '1.0');
+        const closed = new AbortController();
+        w.res.once('close', () => closed.abort());
+        sendJsonResult(w.res, await handler(engine(), params, w.region, closed.signal), '1.0');
       } catch (e) {
         sendJsonError(w.res, toWire(e), STYLE);
       }

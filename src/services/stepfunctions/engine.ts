@@ -9,9 +9,10 @@ import type { Clock } from '../../platform/clock.js';
 import { SelflessError } from '../../platform/errors.js';
 import type { Logger } from '../../platform/service.js';
 import type { Store, Write } from '../../platform/store/port.js';
+import { Activities } from './activities.js';
 import { StatesError } from './asl/errors.js';
 import { Execution, PAYLOAD_LIMIT } from './asl/interpreter.js';
-import type { Checkpoint, ExecutionOutcome, HistoryEvent, TaskPort } from './asl/ports.js';
+import type { Checkpoint, ExecutionOutcome, HistoryEvent, TaskCall, TaskPort } from './asl/ports.js';
 import type { Json, StateDefinition, StateMachineDefinition } from './asl/types.js';
 import { formatProblems, validateDefinition } from './asl/validate.js';
 import type { StepFunctionsFacade } from './facade.js';
@@ -123,6 +124,8 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
   private readonly closeWaiters = new Map<string, Array<(r: ExecutionRecord) => void>>();
   private deps: IntegrationDeps = {};
   private stopped = false;
+  /** Activities and their task queue (CreateActivity, GetActivityTask, ...). */
+  readonly activities: Activities;
 
   constructor(
     private readonly store: Store,
@@ -135,6 +138,10 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     this.history = store.table<HistoryEvent>(HISTORY);
     this.tokens = store.table<TokenRecord>(TOKENS);
     this.definitions = store.table<string>(EXEC_DEFINITIONS);
+    this.activities = new Activities(store, clock, async (token) => {
+      const record = await this.tokens.get(token);
+      return record !== undefined && record.outcome === undefined;
+    });
   }
 
   /** A stored execution with its definition put back. */
@@ -189,6 +196,7 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
   /** Stops running executions in memory (they stay RUNNING in the store and resume on the next start). */
   async shutdown(): Promise<void> {
     this.stopped = true;
+    this.activities.shutdown();
     for (const r of this.running.values()) r.exec.stop();
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
@@ -420,7 +428,8 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     const pending: HistoryEvent[] = [];
     const events: HistoryEvent[] = [];
     const tasks: TaskPort = {
-      invoke: (call) => invokeIntegration(this.deps, call),
+      invoke: (call) =>
+        call.resource.kind === 'activity' ? this.scheduleActivity(call) : invokeIntegration(this.deps, call),
       readItems: (request) => readItems(this.deps.s3, request),
       awaitCallback: (token, opts) => this.awaitCallback(token, opts),
       newTaskToken: (arn) => `${Buffer.from(arn).toString('base64url')}.${randomUUID()}`,
@@ -625,28 +634,31 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
 
   // ---- task tokens ----
 
-  private async awaitCallback(
-    token: string,
-    opts: { signal: AbortSignal; onHeartbeat(): void; executionArn: string },
-  ): Promise<Json> {
+  private async awaitCallback(token: string, opts: Parameters<TaskPort['awaitCallback']>[1]): Promise<Json> {
     const existing = await this.tokens.get(token);
     if (existing?.outcome) {
       await this.tokens.delete(token);
+      await this.activities.close(token);
       return this.settleOutcome(existing.outcome);
     }
     if (!existing)
       await this.tokens.put(token, { token, executionArn: opts.executionArn, createdAt: this.clock.now() });
+    if (opts.onStarted) await this.activities.onStarted(token, opts.onStarted);
     return new Promise<Json>((resolve, reject) => {
       const cleanup = () => {
         this.waiters.delete(token);
         void this.tokens.delete(token);
+        void this.activities.close(token);
       };
       opts.signal.addEventListener(
         'abort',
         () => {
           this.waiters.delete(token);
           // Keep the token record on shutdown so the resumed execution can wait again.
-          if (!this.stopped) void this.tokens.delete(token);
+          if (!this.stopped) {
+            void this.tokens.delete(token);
+            void this.activities.close(token);
+          }
           reject(new Error('aborted'));
         },
         { once: true },
@@ -664,6 +676,39 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
         executionArn: opts.executionArn,
       });
     });
+  }
+
+  /** Schedules an activity task: the task and its token are durable before a worker can take it. */
+  private async scheduleActivity(call: TaskCall): Promise<Json> {
+    const token = call.taskToken as string;
+    const now = this.clock.now();
+    try {
+      await this.activities.schedule(
+        {
+          token,
+          activityArn: call.resource.resource,
+          executionArn: call.executionArn,
+          input: JSON.stringify(call.input),
+          scheduledAt: now,
+        },
+        [{ table: TOKENS, key: token, value: { token, executionArn: call.executionArn, createdAt: now } }],
+      );
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ActivityDoesNotExist')
+        throw new StatesError('States.Runtime', (e as Error).message);
+      throw e;
+    }
+    return null;
+  }
+
+  /** GetActivityTask: the next task's token and input, or no token once the long poll ends empty. */
+  async getActivityTask(
+    arn: string,
+    workerName: string | undefined,
+    signal: AbortSignal,
+  ): Promise<{ taskToken?: string; input?: string }> {
+    const task = await this.activities.poll(arn, workerName, signal);
+    return task ? { taskToken: task.token, input: task.input } : {};
   }
 
   private settleOutcome(outcome: NonNullable<TokenRecord['outcome']>): Json {

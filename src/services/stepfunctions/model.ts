@@ -10,6 +10,11 @@ export const TOKENS = 'stepfunctions.tokens';
 /** The definition each execution runs, written once at its start (kept out of the per-transition record). */
 export const EXEC_DEFINITIONS = 'stepfunctions.execution-definitions';
 
+/** Activities by ARN. */
+export const ACTIVITIES = 'stepfunctions.activities';
+/** Activity tasks scheduled and not yet closed, by task token. */
+export const ACTIVITY_TASKS = 'stepfunctions.activity-tasks';
+
 export type MachineType = 'STANDARD' | 'EXPRESS';
 
 /** A state machine as stored. */
@@ -64,6 +69,32 @@ export interface TokenRecord {
   outcome?: { kind: 'success'; output: string } | { kind: 'failure'; error?: string; cause?: string };
   /** Epoch ms of the last SendTaskHeartbeat. */
   heartbeatAt?: number;
+}
+
+/** An activity as stored. */
+export interface ActivityRecord {
+  activityArn: string;
+  name: string;
+  /** Epoch ms. */
+  creationDate: number;
+  tags?: Record<string, string>;
+}
+
+/** One scheduled activity task; `startedAt` is set once a worker has it (it is never handed out twice). */
+export interface ActivityTaskRecord {
+  token: string;
+  activityArn: string;
+  executionArn: string;
+  /** JSON text. */
+  input: string;
+  scheduledAt: number;
+  startedAt?: number;
+  workerName?: string;
+}
+
+/** `arn:aws:states:<region>:<account>:activity:<name>`. */
+export function activityArn(region: string, name: string): string {
+  return `arn:aws:states:${region}:${ACCOUNT_ID}:activity:${name}`;
 }
 
 /** A stored history event (timestamps in epoch ms; the API converts). */

@@ -713,12 +713,12 @@ export class Execution {
     const resource = parseResource(state.Resource as string);
     if (!resource) throw runtimeError(`The resource '${state.Resource}' is not a supported Task resource.`);
     const token =
-      resource.pattern === 'waitForTaskToken'
+      resource.pattern === 'waitForTaskToken' || resource.kind === 'activity'
         ? (resume?.token ?? this.ports.tasks.newTaskToken(this.info.executionArn))
         : undefined;
     const taskContext: JsonObject = {
       State: { Name: env.name, EnteredTime: isoTime(env.enteredTime), RetryCount: retryCount },
-      ...(token ? { Task: { Token: token } } : {}),
+      ...(token && resource.kind !== 'activity' ? { Task: { Token: token } } : {}),
     };
     let taskInput: Json;
     let effective: Json = env.input;
@@ -766,9 +766,17 @@ export class Execution {
   ): Promise<Json> {
     const thread = env.frame.thread;
     const legacy = resource.kind === 'lambda-function';
+    const activity = resource.kind === 'activity';
     const typeInfo = { resourceType: resource.service, resource: resourceName(resource) };
     if (!opts.resumed) {
-      if (legacy) {
+      if (activity) {
+        this.emit(thread, 'ActivityScheduled', 'activityScheduledEventDetails', {
+          resource: resource.resource,
+          ...detailsPayload('input', taskInput),
+          ...(opts.timeoutSeconds !== undefined ? { timeoutInSeconds: opts.timeoutSeconds } : {}),
+          ...(opts.heartbeatSeconds !== undefined ? { heartbeatInSeconds: opts.heartbeatSeconds } : {}),
+        });
+      } else if (legacy) {
         this.emit(thread, 'LambdaFunctionScheduled', 'lambdaFunctionScheduledEventDetails', {
           resource: resource.resource,
           ...detailsPayload('input', taskInput),
@@ -832,10 +840,11 @@ export class Execution {
             }),
         });
         if (!opts.token) return response;
-        this.emit(thread, 'TaskSubmitted', 'taskSubmittedEventDetails', {
-          ...typeInfo,
-          ...detailsPayload('output', response),
-        });
+        if (!activity)
+          this.emit(thread, 'TaskSubmitted', 'taskSubmittedEventDetails', {
+            ...typeInfo,
+            ...detailsPayload('output', response),
+          });
       }
       const token = opts.token as string;
       if (env.frame.topLevel && this.ports.checkpoint && !opts.resumed)
@@ -858,11 +867,29 @@ export class Execution {
         signal: controller.signal,
         onHeartbeat: armHeartbeat,
         executionArn: this.info.executionArn,
+        ...(activity
+          ? {
+              onStarted: (workerName: string | undefined) =>
+                this.emit(
+                  thread,
+                  'ActivityStarted',
+                  'activityStartedEventDetails',
+                  workerName ? { workerName } : {},
+                ),
+            }
+          : {}),
       });
     };
     try {
       const result = await abortable(env.frame.signal, Promise.race([work(), failures, heartbeatMissed]));
-      if (legacy)
+      if (activity)
+        this.emit(
+          thread,
+          'ActivitySucceeded',
+          'activitySucceededEventDetails',
+          detailsPayload('output', result),
+        );
+      else if (legacy)
         this.emit(
           thread,
           'LambdaFunctionSucceeded',
@@ -886,7 +913,14 @@ export class Execution {
         ...(e.cause !== undefined ? { cause: e.cause } : {}),
       };
       const timedOut = e.error === StatesErrors.Timeout;
-      if (legacy)
+      if (activity)
+        this.emit(
+          thread,
+          timedOut ? 'ActivityTimedOut' : 'ActivityFailed',
+          timedOut ? 'activityTimedOutEventDetails' : 'activityFailedEventDetails',
+          details,
+        );
+      else if (legacy)
         this.emit(
           thread,
           timedOut ? 'LambdaFunctionTimedOut' : 'LambdaFunctionFailed',

@@ -54,7 +54,13 @@ export interface TaskPort {
    */
   awaitCallback(
     token: string,
-    opts: { signal: AbortSignal; onHeartbeat(): void; executionArn: string },
+    opts: {
+      signal: AbortSignal;
+      onHeartbeat(): void;
+      executionArn: string;
+      /** For activity tasks: called when a worker takes the task (GetActivityTask). */
+      onStarted?(workerName: string | undefined): void;
+    },
   ): Promise<Json>;
   /** A new task token (unique, at most 1024 characters). */
   newTaskToken(executionArn: string): string;
