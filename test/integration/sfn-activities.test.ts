@@ -1,7 +1,8 @@
 /**
  * Step Functions activities through the real platform and the real @aws-sdk/client-sfn: an activity
  * worker loop (GetActivityTask / SendTaskSuccess / SendTaskFailure) serving executions whose failure
- * is caught by Catch, and a task taken before a platform restart completed with its token after it.
+ * is caught by Catch, a task taken before a platform restart completed with its token after it, and
+ * activities declared under `stepFunctions.activities` in a deployment.
  */
 import {
   CreateActivityCommand,
@@ -20,7 +21,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Platform, startPlatform } from '../../src/platform/platform.js';
-import { QUIET, TEST_CREDENTIALS, tempDir } from './platform-helpers.js';
+import { deploy, QUIET, serviceSpec, TEST_CREDENTIALS, tempDir } from './platform-helpers.js';
 
 const REGION = 'us-east-1';
 const ROLE = 'arn:aws:iam::000000000000:role/sfn';
@@ -183,5 +184,44 @@ describe('activities', () => {
     const d = await finished(started.executionArn);
     expect(d.status).toBe('SUCCEEDED');
     expect(JSON.parse(d.output as string)).toEqual({ after: 'restart' });
+  });
+
+  it('creates the activities a deployment declares and resolves Ref to them in definitions', async () => {
+    const spec = serviceSpec('imaging', 'dev', [], {
+      sections: {
+        stepFunctions: {
+          activities: ['thumbnail-queue'],
+          stateMachines: {
+            thumbs: {
+              name: 'thumbnails',
+              definition: {
+                StartAt: 'Thumb',
+                States: {
+                  Thumb: {
+                    Type: 'Task',
+                    Resource: { Ref: 'ThumbnailDashqueueStepFunctionsActivity' },
+                    End: true,
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    });
+    const r = await deploy(platform.url, spec, []);
+    expect(r.status, await r.text()).toBe(200);
+    const activityArn = 'arn:aws:states:us-east-1:000000000000:activity:thumbnail-queue';
+    expect((await sfn.send(new DescribeActivityCommand({ activityArn }))).name).toBe('thumbnail-queue');
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:thumbnails',
+        input: '{"photo":"p.jpg"}',
+      }),
+    );
+    const task = await sfn.send(new GetActivityTaskCommand({ activityArn }));
+    expect(task.input).toBe('{"photo":"p.jpg"}');
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: '"p-thumb.jpg"' }));
+    expect((await finished(started.executionArn)).output).toBe('"p-thumb.jpg"');
   });
 });

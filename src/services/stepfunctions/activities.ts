@@ -43,7 +43,12 @@ export class Activities {
   }
 
   /** CreateActivity; an existing activity of that name is returned as is (AWS's idempotency). */
-  async create(region: string, name: string, tags?: Record<string, string>): Promise<ActivityRecord> {
+  async create(
+    region: string,
+    name: string,
+    tags?: Record<string, string>,
+    owner?: ActivityRecord['owner'],
+  ): Promise<ActivityRecord> {
     if (!isValidName(name)) throw sfnError('InvalidName', `Invalid Name: '${name}'`);
     const arn = activityArn(region, name);
     const existing = await this.records.get(arn);
@@ -53,6 +58,7 @@ export class Activities {
       name,
       creationDate: this.clock.now(),
       ...(tags ? { tags } : {}),
+      ...(owner ? { owner } : {}),
     };
     await this.records.put(arn, record);
     return record;
@@ -69,6 +75,11 @@ export class Activities {
   /** Every activity, by name. */
   async list(): Promise<ActivityRecord[]> {
     return (await this.records.list()).map((e) => e.value).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Activities a deployment created for a service and stage. */
+  async owned(service: string, stage: string): Promise<ActivityRecord[]> {
+    return (await this.list()).filter((a) => a.owner?.service === service && a.owner.stage === stage);
   }
 
   /** DeleteActivity (a missing one is not an error, as on AWS). */

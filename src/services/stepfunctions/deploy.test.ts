@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DeploymentSpec, FunctionSpec } from '../../platform/spec.js';
-import { machineLogicalId, machineName, planMachines, type ReferenceContext } from './deploy.js';
+import {
+  machineLogicalId,
+  machineName,
+  planActivities,
+  planMachines,
+  type ReferenceContext,
+} from './deploy.js';
 
 const fn = (key: string): FunctionSpec =>
   ({
@@ -143,6 +149,45 @@ describe('planning state machines from a deployment', () => {
       ),
     ).toThrowError(
       expect.objectContaining({ where: 'stepFunctions.stateMachines.flow.definition.States.A.Resource' }),
+    );
+  });
+});
+
+describe('planning activities from a deployment', () => {
+  it('names activities as the plugin does and resolves Ref and Fn::GetAtt Name to them', () => {
+    const ctx = refs({
+      activities: ['resize-image', 'notify'],
+      stateMachines: {
+        flow: {
+          name: 'flow',
+          definition: {
+            StartAt: 'A',
+            States: {
+              A: { Type: 'Task', Resource: { Ref: 'ResizeDashimageStepFunctionsActivity' }, Next: 'B' },
+              B: {
+                Type: 'Pass',
+                Result: { 'Fn::GetAtt': ['NotifyStepFunctionsActivity', 'Name'] },
+                End: true,
+              },
+            },
+          },
+        },
+      },
+    });
+    expect(planActivities(ctx.spec)).toEqual([
+      { name: 'resize-image', logicalId: 'ResizeDashimageStepFunctionsActivity' },
+      { name: 'notify', logicalId: 'NotifyStepFunctionsActivity' },
+    ]);
+    const [m] = planMachines(ctx);
+    expect(m.definition.States.A.Resource).toBe(
+      'arn:aws:states:eu-west-1:000000000000:activity:resize-image',
+    );
+    expect(m.definition.States.B.Result).toBe('notify');
+  });
+
+  it('refuses an invalid activity name with its path', () => {
+    expect(() => planActivities(refs({ activities: ['bad name'] }).spec)).toThrowError(
+      expect.objectContaining({ where: 'stepFunctions.activities.0' }),
     );
   });
 });

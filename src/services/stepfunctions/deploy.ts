@@ -11,7 +11,7 @@ import type { ResourceAttributes } from '../../platform/service.js';
 import type { DeploymentSpec } from '../../platform/spec.js';
 import type { StateMachineDefinition } from './asl/types.js';
 import { validateDefinition } from './asl/validate.js';
-import { isValidName, machineArn, stableSuffix } from './model.js';
+import { activityArn, isValidName, machineArn, stableSuffix } from './model.js';
 
 /** One state machine a deployment asks for, ready for the engine. */
 export interface PlannedMachine {
@@ -166,6 +166,29 @@ export function resolveReferences(
   return walk(value, where);
 }
 
+/** One activity a deployment asks for (`stepFunctions.activities`). */
+export interface PlannedActivity {
+  name: string;
+  /** serverless-step-functions' logical id: `<Name>StepFunctionsActivity`. */
+  logicalId: string;
+}
+
+/** The activities named under `stepFunctions.activities` (a list of names), validated. */
+export function planActivities(spec: DeploymentSpec): PlannedActivity[] {
+  const section = asObject(spec.sections.stepFunctions);
+  if (!section || section.activities === undefined) return [];
+  if (!Array.isArray(section.activities))
+    fail('stepFunctions.activities', 'stepFunctions.activities must be a list of activity names.');
+  return section.activities.map((name, i) => {
+    if (!isValidName(name))
+      fail(
+        `stepFunctions.activities.${i}`,
+        `${JSON.stringify(name)} is not a valid activity name (1-80 characters; no spaces or < > { } [ ] ? * " # % \\ ^ | ~ \` $ & , ; : /).`,
+      );
+    return { name, logicalId: `${normalizeKey(name)}StepFunctionsActivity` };
+  });
+}
+
 /** Turns a deployment's `sections.stepFunctions` into validated, resolved machines. */
 export function planMachines(refs: ReferenceContext): PlannedMachine[] {
   const section = asObject(refs.spec.sections.stepFunctions);
@@ -187,7 +210,9 @@ export function planMachines(refs: ReferenceContext): PlannedMachine[] {
       );
     return { key, sm, name, logicalId: machineLogicalId(key, sm) };
   });
+  // Ref and Fn::GetAtt [id, Name] of machines and activities resolve alike (ARN, last segment).
   const machines: Record<string, string> = {};
+  for (const a of planActivities(refs.spec)) machines[a.logicalId] = activityArn(refs.region, a.name);
   for (const e of entries) machines[e.logicalId] = machineArn(refs.region, e.name);
   return entries.map(({ key, sm, name, logicalId }) => {
     const where = `stepFunctions.stateMachines.${key}`;

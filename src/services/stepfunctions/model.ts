@@ -78,6 +78,8 @@ export interface ActivityRecord {
   /** Epoch ms. */
   creationDate: number;
   tags?: Record<string, string>;
+  /** Set when a deployment created it (`stepFunctions.activities`). */
+  owner?: { service: string; stage: string };
 }
 
 /** One scheduled activity task; `startedAt` is set once a worker has it (it is never handed out twice). */

@@ -15,7 +15,7 @@ import type {
 import type { LambdaFacade } from '../lambda/facade.js';
 import { type ScheduleRecord, Scheduler } from '../schedules/scheduler.js';
 import { stepFunctionsWireApi } from './api.js';
-import { planMachines } from './deploy.js';
+import { planActivities, planMachines } from './deploy.js';
 import { StepFunctionsEngine } from './engine.js';
 import type { IntegrationDeps, SnsPublisher, SqsSender } from './integrations.js';
 import type { S3Reader } from './item-reader.js';
@@ -148,6 +148,17 @@ export function stepFunctionsPlugin(): ServicePlugin {
         ctx.stage,
         planned.map((m) => ({ ...m, stateMachineArn: machineArn(ctx.region, m.name) })),
       );
+      const activities = planActivities(ctx.spec);
+      const keepActivities = new Set<string>();
+      for (const a of activities) {
+        const record = await engine.activities.create(ctx.region, a.name, undefined, {
+          service: ctx.service,
+          stage: ctx.stage,
+        });
+        keepActivities.add(record.activityArn);
+      }
+      for (const a of await engine.activities.owned(ctx.service, ctx.stage))
+        if (!keepActivities.has(a.activityArn)) await engine.activities.delete(a.activityArn);
       const keep = new Set<string>();
       for (const m of planned) {
         const record = await engine.putOwnedMachine({
@@ -169,12 +180,16 @@ export function stepFunctionsPlugin(): ServicePlugin {
       await applySchedules(`${service}:${stage}`, []);
       for (const m of await engine.ownedMachines(service, stage))
         await engine.deleteStateMachine(m.stateMachineArn);
+      for (const a of await engine.activities.owned(service, stage))
+        await engine.activities.delete(a.activityArn);
     },
     async serviceOutputs(service: string, stage: string) {
       const machines = (await engine?.ownedMachines(service, stage)) ?? [];
       const out: Record<string, string[]> = {};
       if (machines.length > 0)
         out['state machines'] = machines.map((m) => `${m.owner?.key ?? m.name}: ${m.stateMachineArn}`);
+      const activities = (await engine?.activities.owned(service, stage)) ?? [];
+      if (activities.length > 0) out.activities = activities.map((a) => `${a.name}: ${a.activityArn}`);
       return out;
     },
   };
