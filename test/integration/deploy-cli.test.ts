@@ -189,15 +189,15 @@ describe('selfless deploy / invoke / info / logs / remove', { timeout: 120_000 }
   it('refuses a deployment the platform cannot run, changing nothing', async () => {
     editYml(
       (s) =>
-        `${s.replace('FLAVOUR: chocolate', 'FLAVOUR: mint')}  java:\n    handler: com.example.Handler\n    runtime: java21\n`,
+        `${s.replace('FLAVOUR: chocolate', 'FLAVOUR: mint')}  rubyfn:\n    handler: handler.main\n    runtime: ruby3.3\n`,
     );
     const r = await cli(['deploy']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('java21');
+    expect(r.stderr).toContain('ruby3.3');
     expect(JSON.parse((await cli(['invoke', '-f', 'other'])).stdout).flavour).toBe('chocolate');
     const info = await cli(['info']);
-    expect(info.stdout).not.toContain('java');
-    editYml((s) => s.replace(/ {2}java:\n.*\n.*\n/, '').replace('FLAVOUR: mint', 'FLAVOUR: chocolate'));
+    expect(info.stdout).not.toContain('rubyfn');
+    editYml((s) => s.replace(/ {2}rubyfn:\n.*\n.*\n/, '').replace('FLAVOUR: mint', 'FLAVOUR: chocolate'));
   });
 
   it('deploys a single function with deploy function -f', async () => {

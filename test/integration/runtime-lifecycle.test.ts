@@ -85,7 +85,7 @@ describe('invokeOnce (invoke local)', () => {
   });
 
   it('refuses runtimes this machine cannot run and payloads over 6 MB', async () => {
-    const f = nodeFn('index.pid', { runtime: 'java21' });
+    const f = nodeFn('index.pid', { runtime: 'ruby3.3' });
     await expect(invokeOnce(f, req(f))).rejects.toMatchObject({ code: 'RUNTIME_UNAVAILABLE' });
     const g = nodeFn('index.pid');
     await expect(
@@ -97,7 +97,7 @@ describe('invokeOnce (invoke local)', () => {
     expect(isRuntimeNativelyAvailable(`nodejs${process.versions.node.split('.')[0]}.x`)).toBe(true);
     expect(isRuntimeNativelyAvailable('nodejs16.x')).toBe(false);
     expect(isRuntimeNativelyAvailable('provided.al2023')).toBe(true);
-    expect(isRuntimeNativelyAvailable('java21')).toBe(false);
+    expect(isRuntimeNativelyAvailable('ruby3.3')).toBe(false);
   });
 });
 

@@ -119,7 +119,7 @@ describe('function management', () => {
       status: 400,
       type: 'ValidationException',
     });
-    expect(await errorOf(await create('fn', { Runtime: 'java21' }))).toMatchObject({
+    expect(await errorOf(await create('fn', { Runtime: 'ruby3.3' }))).toMatchObject({
       status: 400,
       type: 'InvalidParameterValueException',
     });

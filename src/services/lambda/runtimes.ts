@@ -3,7 +3,13 @@
  * with a one-line warning, never a refusal; a runtime family Selfless cannot run is a deploy error.
  */
 import { isSelflessError, SelflessError } from '../../platform/errors.js';
-import { installedPythonVersion, isRuntimeNativelyAvailable, runtimeFamily } from './runtime/runtimes.js';
+import { javaAvailable } from './runtime/java.js';
+import {
+  installedJavaMajor,
+  installedPythonVersion,
+  isRuntimeNativelyAvailable,
+  runtimeFamily,
+} from './runtime/runtimes.js';
 
 /** Returns a one-line warning when the runtime runs on a different installed version; throws when it cannot run. */
 export function checkRuntime(functionKey: string, runtime: string): string | undefined {
@@ -20,6 +26,19 @@ export function checkRuntime(functionKey: string, runtime: string): string | und
         hint: e.hint,
       },
     );
+  }
+  if (family === 'java') {
+    if (!javaAvailable())
+      throw new SelflessError(
+        'RUNTIME_UNAVAILABLE',
+        `Function ${functionKey} uses ${runtime}, but this machine has no JDK (java and javac).`,
+        {
+          where: `functions.${functionKey}.runtime`,
+          hint: 'Install one (apt-get install default-jdk-headless) or set JAVA_HOME, and deploy again.',
+        },
+      );
+    if (isRuntimeNativelyAvailable(runtime)) return undefined;
+    return `Function ${functionKey} uses ${runtime}; it runs on the installed Java ${installedJavaMajor() ?? '(unknown version)'}.`;
   }
   if (isRuntimeNativelyAvailable(runtime)) return undefined;
   if (family === 'node')

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { javaHome } from './java.js';
 import {
   declaredVersion,
   installedNodeMajor,
@@ -86,7 +87,8 @@ export function buildEnvironmentVars(input: EnvironmentVarsInput): Record<string
   const { fn, family } = input;
   const rtDir = runtimeDir(family);
   const nodeBin = dirname(process.execPath);
-  const langDirs = family === 'node' ? [nodeBin] : [];
+  const jdkHome = family === 'java' ? javaHome() : null;
+  const langDirs = family === 'node' ? [nodeBin] : jdkHome ? [join(jdkHome, 'bin')] : [];
   const langLib = family === 'node' ? [join(dirname(nodeBin), 'lib')] : [];
   const env: Record<string, string> = {
     AWS_LAMBDA_FUNCTION_VERSION: fn.version,
@@ -134,6 +136,7 @@ export function buildEnvironmentVars(input: EnvironmentVarsInput): Record<string
       fn.codeDir,
     ].join(':');
   }
+  if (jdkHome) env.JAVA_HOME = jdkHome;
   if (family === 'python') {
     const versions = [...new Set([declaredVersion(fn.runtime), installedPythonVersion() ?? ''])].filter(
       Boolean,

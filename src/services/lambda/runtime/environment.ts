@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Clock, TimerHandle } from '../../../platform/clock.js';
 import {
@@ -16,6 +17,7 @@ import {
   validErrorType,
 } from './channel.js';
 import { buildEnvironmentVars, logStreamName } from './environment-vars.js';
+import { javaBinDir, javaBootstrapClasses, javaMissing } from './java.js';
 import { type LogBudget, LogCapture, LogTail } from './log-capture.js';
 import { PipeChannel } from './pipe-channel.js';
 import { killTree, peakRssBytes, treeRssBytes } from './process-tree.js';
@@ -31,7 +33,13 @@ import {
 } from './report.js';
 import type { RuntimeApiChannel, RuntimeApiServer } from './runtime-api.js';
 import { type RuntimeFamily, runtimeFamily } from './runtimes.js';
-import { findProvidedBootstrap, type RuntimeProcess, spawnBootstrap, spawnProvided } from './spawn.js';
+import {
+  findProvidedBootstrap,
+  type RuntimeProcess,
+  spawnBootstrap,
+  spawnJava,
+  spawnProvided,
+} from './spawn.js';
 import type { InvokeOutcome, InvokeRequest, LogLine, LogSink, RuntimeFunction } from './types.js';
 
 export type ChannelMode = 'fast' | 'runtime-api';
@@ -192,6 +200,26 @@ export class Environment implements RuntimeEndpoint {
         return;
       }
       this.proc = spawnProvided(bootstrap, { env: vars, cwd: fn.codeDir });
+      this.channel = this.apiChannel;
+    } else if (this.family === 'java') {
+      const bin = javaBinDir();
+      let classes: string;
+      try {
+        if (!bin) throw javaMissing();
+        classes = await javaBootstrapClasses();
+      } catch (e) {
+        this.initFailure = {
+          errorType: 'Runtime.Unknown',
+          message: e instanceof Error ? e.message : String(e),
+        };
+        this.die();
+        return;
+      }
+      this.proc = spawnJava(join(bin, 'java'), classes, {
+        env: vars,
+        cwd: fn.codeDir,
+        memorySize: fn.memorySize,
+      });
       this.channel = this.apiChannel;
     } else if (deps.channel === 'fast') {
       const pre = deps.prestarted;

@@ -197,7 +197,8 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
 
   private async startEnvironment(fn: RuntimeFunction, provisioned = false): Promise<Environment> {
     const family = runtimeFamily(fn.runtime);
-    const prestarted = family === 'provided' || !poolable(fn) ? undefined : this.pool.take(family);
+    const prestarted =
+      family === 'provided' || family === 'java' || !poolable(fn) ? undefined : this.pool.take(family);
     const env = await Environment.start(fn, {
       clock: this.clock,
       endpointUrl: this.opts.endpointUrl,

@@ -1,15 +1,20 @@
 /**
  * Lambda runtime identifiers → how this machine runs them. Managed runtimes run our own bootstraps
  * on the installed interpreters (a declared version the machine lacks still runs, on what it has);
- * `provided.*` runs the function's own `bootstrap` executable.
+ * `provided.*` runs the function's own `bootstrap` executable; `java*` runs our Java bootstrap on the
+ * installed JDK.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SelflessError } from '../../../platform/errors.js';
+import { javaBinDir } from './java.js';
 
-export type RuntimeFamily = 'node' | 'python' | 'provided';
+export type RuntimeFamily = 'node' | 'python' | 'provided' | 'java';
+
+/** The Java runtimes Lambda offers; all run on the installed JDK. */
+const JAVA_RUNTIMES = new Set(['java8.al2', 'java11', 'java17', 'java21']);
 
 /** Absolute path of the system python: never the PATH `python3` (a slow pyenv shim on dev machines). */
 export const PYTHON_BIN = '/usr/bin/python3';
@@ -42,9 +47,10 @@ export function runtimeFamily(runtime: string): RuntimeFamily {
   if (/^python3\.\d+$/.test(runtime)) return 'python';
   if (runtime === 'provided' || runtime === 'provided.al2' || runtime === 'provided.al2023')
     return 'provided';
+  if (JAVA_RUNTIMES.has(runtime)) return 'java';
   throw new SelflessError('RUNTIME_UNAVAILABLE', `Runtime ${runtime} cannot run on this machine`, {
     where: 'runtime',
-    hint: 'Use a nodejs*.x, python3.* or provided.al2/provided.al2023 runtime.',
+    hint: 'Use a nodejs*.x, python3.*, java8.al2/java11/java17/java21 or provided.al2/provided.al2023 runtime.',
     details: { runtime },
   });
 }
@@ -66,6 +72,25 @@ export function installedPythonVersion(): string | null {
   return pythonVersionCache;
 }
 
+let javaVersionCache: string | null | undefined;
+
+/** The installed JDK's feature version (`17`), from its `release` file; null without a JDK. */
+export function installedJavaMajor(): string | null {
+  if (javaVersionCache !== undefined) return javaVersionCache;
+  javaVersionCache = null;
+  const bin = javaBinDir();
+  if (bin) {
+    try {
+      const release = readFileSync(join(dirname(bin), 'release'), 'utf8');
+      const m = /JAVA_VERSION="(?:1\.)?(\d+)/.exec(release);
+      if (m) javaVersionCache = m[1]!;
+    } catch {
+      // no release file: the version stays unknown
+    }
+  }
+  return javaVersionCache;
+}
+
 /** The installed node's major version (the platform's own node runs node functions). */
 export function installedNodeMajor(): number {
   return Number(process.versions.node.split('.')[0]);
@@ -83,6 +108,7 @@ export function isRuntimeNativelyAvailable(runtime: string): boolean {
     return false;
   }
   if (family === 'provided') return true;
+  if (family === 'java') return runtime.slice(4).replace('.al2', '') === installedJavaMajor();
   if (family === 'node') return Number(runtime.slice(6, -2)) === installedNodeMajor();
   return runtime.slice(6) === installedPythonVersion();
 }

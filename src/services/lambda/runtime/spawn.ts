@@ -1,6 +1,6 @@
 /**
  * Starting runtime processes: our node and python bootstraps (on the fast channel or the Runtime
- * API) and `provided.*` bootstrap executables. Each process leads its own process group so the
+ * API), `provided.*` bootstrap executables and our Java bootstrap. Each process leads its own process group so the
  * whole tree can be killed, and gets only the environment it is given.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -8,6 +8,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { jvmOptions } from './java.js';
 import { PYTHON_BIN, type RuntimeFamily, runtimeDir } from './runtimes.js';
 
 export interface RuntimeProcess {
@@ -96,4 +97,25 @@ export function spawnProvided(
     detached: true,
   });
   return { family: 'provided', child, spawnedAt: performance.now() };
+}
+
+/** Starts our Java bootstrap (a Runtime API client) on the installed JDK with Lambda's JVM options. */
+export function spawnJava(
+  javaBin: string,
+  classes: string,
+  opts: { env: Record<string, string>; cwd: string; memorySize: number },
+): RuntimeProcess {
+  const [cmd, args] = scheduled(javaBin, [
+    ...jvmOptions(opts.memorySize),
+    '-cp',
+    classes,
+    'selfless.lambda.Bootstrap',
+  ]);
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  return { family: 'java', child, spawnedAt: performance.now() };
 }
