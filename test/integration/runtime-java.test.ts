@@ -3,7 +3,7 @@
  * shipped in lib/ as a dependency jar would be) runs on our Java bootstrap over the Runtime API.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,6 +173,18 @@ describe.skipIf(!javaAvailable())('java17 functions on the Java bootstrap', () =
     expect(json(out).errorMessage).toMatch(
       /^An error occurred during JSON parsing: Cannot deserialize an array/,
     );
+  });
+
+  it("puts layers' java/lib jars on the classpath, as /opt/java/lib", async () => {
+    const bare = join(work, 'bare-task');
+    const layer = join(work, 'layer');
+    cpSync(task, bare, { recursive: true });
+    mkdirSync(join(layer, 'java', 'lib'), { recursive: true });
+    renameSync(join(bare, 'lib', 'core.jar'), join(layer, 'java', 'lib', 'core.jar'));
+    const without = await invoke(java(bare, 'com.example.Greeter'), { name: 'x' });
+    expect(without.errorType).toBe('java.lang.NoClassDefFoundError');
+    const f = { ...java(bare, 'com.example.Greeter'), layerDirs: [layer] };
+    expect(json(await invoke(f, { name: 'Layered' })).message).toBe('Hello Layered (0, none)');
   });
 
   it('reports a missing class and a failing static initialiser as init errors', async () => {

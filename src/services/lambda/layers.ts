@@ -65,6 +65,7 @@ const EXPECTED_FOLDERS: Record<string, string[]> = {
   node: ['nodejs'],
   python: ['python'],
   provided: ['bin', 'lib'],
+  java: ['java'],
 };
 const ANY_FOLDER = ['nodejs', 'python', 'bin', 'lib', 'java', 'ruby', 'share', 'etc', 'extensions'];
 
@@ -82,6 +83,7 @@ function familyOf(runtime: string): string | undefined {
   if (runtime.startsWith('nodejs')) return 'node';
   if (runtime.startsWith('python')) return 'python';
   if (runtime.startsWith('provided')) return 'provided';
+  if (runtime.startsWith('java')) return 'java';
   return undefined;
 }
 

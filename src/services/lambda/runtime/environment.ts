@@ -219,6 +219,7 @@ export class Environment implements RuntimeEndpoint {
         env: vars,
         cwd: fn.codeDir,
         memorySize: fn.memorySize,
+        layerDirs: fn.layerDirs,
       });
       this.channel = this.apiChannel;
     } else if (deps.channel === 'fast') {

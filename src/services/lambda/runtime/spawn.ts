@@ -99,17 +99,22 @@ export function spawnProvided(
   return { family: 'provided', child, spawnedAt: performance.now() };
 }
 
-/** Starts our Java bootstrap (a Runtime API client) on the installed JDK with Lambda's JVM options. */
+/**
+ * Starts our Java bootstrap (a Runtime API client) on the installed JDK with Lambda's JVM options.
+ * Its arguments are the layers' `java/lib` folders, whose jars join the classpath as /opt/java/lib/*.
+ */
 export function spawnJava(
   javaBin: string,
   classes: string,
-  opts: { env: Record<string, string>; cwd: string; memorySize: number },
+  opts: { env: Record<string, string>; cwd: string; memorySize: number; layerDirs: string[] },
 ): RuntimeProcess {
   const [cmd, args] = scheduled(javaBin, [
     ...jvmOptions(opts.memorySize),
     '-cp',
     classes,
     'selfless.lambda.Bootstrap',
+    // Later layers override earlier ones in /opt: their jars come first.
+    ...[...opts.layerDirs].reverse().map((d) => join(d, 'java', 'lib')),
   ]);
   const child = spawn(cmd, args, {
     cwd: opts.cwd,

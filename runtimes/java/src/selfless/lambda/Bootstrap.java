@@ -18,7 +18,7 @@ public final class Bootstrap {
     RuntimeClient client = new RuntimeClient(env.get("AWS_LAMBDA_RUNTIME_API"));
     Handler handler;
     try {
-      ClassLoader loader = Handler.taskLoader(env.getOrDefault("LAMBDA_TASK_ROOT", "."));
+      ClassLoader loader = Handler.taskLoader(env.getOrDefault("LAMBDA_TASK_ROOT", "."), args);
       Thread.currentThread().setContextClassLoader(loader);
       handler = Handler.load(env.getOrDefault("_HANDLER", ""), loader);
     } catch (Handler.LoadError e) {

@@ -55,17 +55,24 @@ final class Handler {
     return c.getName().equals("com.amazonaws.services.lambda.runtime.Context");
   }
 
-  /** The task root's class loader: the root itself (classes), then lib/*.jar in name order. */
-  static ClassLoader taskLoader(String taskRoot) throws Exception {
+  /**
+   * The function's class loader: the task root itself (classes), its lib/*.jar, then each layer's
+   * java/lib/*.jar (as /opt/java/lib/*), jars in name order.
+   */
+  static ClassLoader taskLoader(String taskRoot, String[] layerLibs) throws Exception {
     List<URL> urls = new ArrayList<>();
     File root = new File(taskRoot);
     urls.add(root.toURI().toURL());
-    File[] jars = new File(root, "lib").listFiles((d, n) -> n.endsWith(".jar"));
-    if (jars != null) {
-      Arrays.sort(jars);
-      for (File j : jars) urls.add(j.toURI().toURL());
-    }
+    addJars(urls, new File(root, "lib"));
+    for (String dir : layerLibs) addJars(urls, new File(dir));
     return new URLClassLoader(urls.toArray(new URL[0]), Handler.class.getClassLoader().getParent());
+  }
+
+  private static void addJars(List<URL> urls, File dir) throws Exception {
+    File[] jars = dir.listFiles((d, n) -> n.endsWith(".jar"));
+    if (jars == null) return;
+    Arrays.sort(jars);
+    for (File j : jars) urls.add(j.toURI().toURL());
   }
 
   /** Loads and instantiates the handler named by _HANDLER. */
