@@ -17,7 +17,7 @@ import type { Json, StateDefinition, StateMachineDefinition } from './asl/types.
 import { formatProblems, validateDefinition } from './asl/validate.js';
 import type { StepFunctionsFacade } from './facade.js';
 import { type ChildDescription, type IntegrationDeps, invokeIntegration } from './integrations.js';
-import { readItems } from './item-reader.js';
+import { readItems, writeObject } from './item-reader.js';
 import {
   executionArn as buildExecutionArn,
   EXEC_DEFINITIONS,
@@ -431,6 +431,7 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
       invoke: (call) =>
         call.resource.kind === 'activity' ? this.scheduleActivity(call) : invokeIntegration(this.deps, call),
       readItems: (request) => readItems(this.deps.s3, request),
+      writeObject: (bucket, key, body) => writeObject(this.deps.s3, bucket, key, body),
       awaitCallback: (token, opts) => this.awaitCallback(token, opts),
       newTaskToken: (arn) => `${Buffer.from(arn).toString('base64url')}.${randomUUID()}`,
     };

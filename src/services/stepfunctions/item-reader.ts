@@ -3,12 +3,21 @@
  * row or given headers and a delimiter) and `s3:listObjectsV2` (object summaries). Failures are
  * States.ItemReaderFailed with what went wrong.
  */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { StatesError, StatesErrors } from './asl/errors.js';
 import type { ItemReadRequest } from './asl/ports.js';
 import type { Json, JsonObject } from './asl/types.js';
 
-/** The part of the S3 engine the reader uses. */
+/** The part of the S3 engine the reader (and ResultWriter) uses. */
 export interface S3Reader {
+  putObject(
+    bucket: string,
+    key: string,
+    body: NodeJS.ReadableStream,
+    opts: { contentLength?: number; contentType?: string },
+    info: { sourceIp: string; requestId: string; hostId: string },
+  ): Promise<unknown>;
   head(
     bucket: string,
     key: string,
@@ -89,6 +98,24 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Puts a ResultWriter object (JSON) into the platform's S3, as Step Functions' own request would. */
+export async function writeObject(
+  s3: S3Reader | undefined,
+  bucket: string,
+  key: string,
+  body: string,
+): Promise<void> {
+  if (!s3) throw new Error('The S3 service is not available on this platform.');
+  const bytes = Buffer.from(body, 'utf8');
+  await s3.putObject(
+    bucket,
+    key,
+    Readable.from([bytes]),
+    { contentLength: bytes.length, contentType: 'application/json' },
+    { sourceIp: '127.0.0.1', requestId: randomUUID(), hostId: 'states' },
+  );
 }
 
 /** Reads the items an ItemReader names. */

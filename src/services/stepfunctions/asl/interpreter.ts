@@ -4,6 +4,7 @@
  * execution history AWS records. Runtime data problems end the execution with AWS's error names;
  * they never throw out of `run`.
  */
+import { randomUUID } from 'node:crypto';
 import { evaluateRule } from './choice.js';
 import {
   errorMatches,
@@ -15,6 +16,7 @@ import {
 } from './errors.js';
 import { evaluateJsonata, evaluateJsonataValue, jsonataExpression, jsonTypeName } from './jsonata.js';
 import { evaluatePath, evaluatePathOrFail, type PathScope, setAtPath } from './jsonpath.js';
+import { type IterationOutcome, type MapRunNames, mapRunNames, resultFiles } from './map-run.js';
 import { applyTemplate, evaluateDynamic } from './payload.js';
 import {
   type Checkpoint,
@@ -40,6 +42,8 @@ import type {
 export const PAYLOAD_LIMIT = 262_144;
 /** Inline Map runs at most this many iterations at once, whatever MaxConcurrency says. */
 const INLINE_MAP_CONCURRENCY = 40;
+/** Distributed Map without MaxConcurrency: AWS allows up to 10,000 child executions at once; a local host runs fewer. */
+const DISTRIBUTED_MAP_CONCURRENCY = 100;
 
 /** Raised inside the interpreter when the execution (or a sibling branch) is stopped. */
 class Aborted extends Error {
@@ -52,6 +56,8 @@ class Aborted extends Error {
 /** A chain of history events (the main flow, one Parallel branch or one Map iteration). */
 interface Thread {
   prev: number;
+  /** Events of a Distributed Map iteration belong to its child execution, not to this history. */
+  silent?: boolean;
 }
 
 /** One `States` block being run: its states, its variable scope, its abort signal. */
@@ -229,6 +235,7 @@ export class Execution {
 
   /** Records a history event on a thread and returns its id. */
   private emit(thread: Thread, type: string, key?: string, details?: Record<string, unknown>): number {
+    if (thread.silent) return thread.prev;
     const id = ++this.lastId;
     const event: HistoryEvent = { timestamp: this.ports.clock.now(), type, id, previousEventId: thread.prev };
     if (key) event[key] = details ?? {};
@@ -992,8 +999,15 @@ export class Execution {
     return this.afterResult(env, result);
   }
 
-  private childFrame(parent: Frame, block: ProcessorDefinition, signal: AbortSignal, prev: number): Frame {
-    return { states: block.States, vars: { ...parent.vars }, thread: { prev }, signal, topLevel: false };
+  private childFrame(
+    parent: Frame,
+    block: ProcessorDefinition,
+    signal: AbortSignal,
+    prev: number,
+    silent = parent.thread.silent === true,
+  ): Frame {
+    const thread: Thread = silent ? { prev, silent } : { prev };
+    return { states: block.States, vars: { ...parent.vars }, thread, signal, topLevel: false };
   }
 
   /** The shared tail of Task, Parallel and Map: result size, Output/Assign or ResultSelector/ResultPath/OutputPath. */
@@ -1151,11 +1165,7 @@ export class Execution {
   private async map(env: StateEnv): Promise<Exit> {
     const { state } = env;
     const processor = (state.ItemProcessor ?? state.Iterator) as ProcessorDefinition;
-    if (state.ResultWriter !== undefined)
-      throw new StatesError(
-        StatesErrors.ResultWriterFailed,
-        'ResultWriter (writing Map results to S3) is not supported by this platform yet.',
-      );
+    const distributed = processor.ProcessorConfig?.Mode === 'DISTRIBUTED';
     let items: Json;
     let effective: Json = env.input;
     const read = state.ItemReader === undefined ? undefined : await this.readItems(env);
@@ -1193,16 +1203,28 @@ export class Execution {
     const selector = state.ItemSelector ?? (env.lang === 'JSONPath' ? state.Parameters : undefined);
     const thread = env.frame.thread;
     this.emit(thread, 'MapStateStarted', 'mapStateStartedEventDetails', { length: list.length });
+    let run: MapRunNames | undefined;
+    if (distributed) {
+      run = mapRunNames(
+        this.info.executionArn,
+        this.info.stateMachineName,
+        state.Label ?? env.name,
+        randomUUID(),
+      );
+      this.emit(thread, 'MapRunStarted', 'mapRunStartedEventDetails', { mapRunArn: run.mapRunArn });
+    }
+    const outcomes: IterationOutcome[] = [];
     const controller = new AbortController();
     const onParentAbort = () => controller.abort();
     env.frame.signal.addEventListener('abort', onParentAbort, { once: true });
     const results: Json[] = new Array(list.length);
     let failures = 0;
     let fatal: unknown;
-    const limit = Math.min(
-      maxConcurrency > 0 ? maxConcurrency : INLINE_MAP_CONCURRENCY,
-      INLINE_MAP_CONCURRENCY,
-    );
+    const limit = distributed
+      ? maxConcurrency > 0
+        ? maxConcurrency
+        : DISTRIBUTED_MAP_CONCURRENCY
+      : Math.min(maxConcurrency > 0 ? maxConcurrency : INLINE_MAP_CONCURRENCY, INLINE_MAP_CONCURRENCY);
     const tolerance = toleratedCount !== undefined || toleratedPct !== undefined;
     const exceeded = () =>
       (toleratedCount === undefined || failures > toleratedCount) &&
@@ -1230,17 +1252,26 @@ export class Execution {
           controller.abort();
           return;
         }
-        const iterThread: Thread = { prev: thread.prev };
+        const iterThread: Thread = distributed ? { prev: thread.prev, silent: true } : { prev: thread.prev };
         this.emit(iterThread, 'MapIterationStarted', 'mapIterationStartedEventDetails', {
           name: env.name,
           index,
         });
-        const frame = this.childFrame(env.frame, processor, controller.signal, iterThread.prev);
+        const frame = this.childFrame(env.frame, processor, controller.signal, iterThread.prev, distributed);
+        const startDate = this.ports.clock.now();
         try {
           results[index] = await this.runBlock(frame, processor.StartAt, itemInput);
           this.emit(frame.thread, 'MapIterationSucceeded', 'mapIterationSucceededEventDetails', {
             name: env.name,
             index,
+          });
+          outcomes.push({
+            index,
+            input: itemInput,
+            status: 'SUCCEEDED',
+            output: results[index],
+            startDate,
+            stopDate: this.ports.clock.now(),
           });
         } catch (e) {
           if (e instanceof Aborted) {
@@ -1253,6 +1284,15 @@ export class Execution {
           this.emit(frame.thread, 'MapIterationFailed', 'mapIterationFailedEventDetails', {
             name: env.name,
             index,
+          });
+          outcomes.push({
+            index,
+            input: itemInput,
+            status: 'FAILED',
+            ...(isStatesError(e) && e.error !== undefined ? { error: e.error } : {}),
+            ...(isStatesError(e) && e.cause !== undefined ? { cause: e.cause } : {}),
+            startDate,
+            stopDate: this.ports.clock.now(),
           });
           failures++;
           if (isStatesError(e) && tolerance) {
@@ -1271,15 +1311,79 @@ export class Execution {
     await Promise.all(Array.from({ length: Math.min(limit, Math.max(1, list.length)) }, worker));
     env.frame.signal.removeEventListener('abort', onParentAbort);
     if (env.frame.signal.aborted) {
+      if (run) this.emit(thread, 'MapRunAborted');
       this.emit(thread, 'MapStateAborted');
       throw new Aborted();
     }
+    let written: Json | undefined;
+    if (run && state.ResultWriter !== undefined && (fatal === undefined || isStatesError(fatal)))
+      written = await this.writeResults(env, run, outcomes, effective).catch((e) => {
+        fatal ??= e;
+        return undefined;
+      });
     if (fatal !== undefined) {
+      if (run)
+        this.emit(
+          thread,
+          'MapRunFailed',
+          'mapRunFailedEventDetails',
+          isStatesError(fatal)
+            ? {
+                ...(fatal.error !== undefined ? { error: fatal.error } : {}),
+                ...(fatal.cause !== undefined ? { cause: fatal.cause } : {}),
+              }
+            : {},
+        );
       this.emit(thread, 'MapStateFailed');
       throw fatal;
     }
+    if (run) this.emit(thread, 'MapRunSucceeded');
     this.emit(thread, 'MapStateSucceeded');
-    return this.afterResult(env, results);
+    return this.afterResult(env, written ?? results);
+  }
+
+  /** ResultWriter: puts the map run's result files and manifest; the Map's result points at the manifest. */
+  private async writeResults(
+    env: StateEnv,
+    run: MapRunNames,
+    outcomes: IterationOutcome[],
+    effective: Json,
+  ): Promise<Json> {
+    const writer = env.state.ResultWriter as JsonObject;
+    const failed = (message: string) => new StatesError(StatesErrors.ResultWriterFailed, message);
+    if (!/^arn:aws[a-z-]*:states:::s3:putObject$/.test(String(writer.Resource)))
+      throw failed(
+        `The ResultWriter resource '${String(writer.Resource)}' is not supported (use s3:putObject).`,
+      );
+    let params: Json = {};
+    if (env.lang === 'JSONata') {
+      if (writer.Arguments !== undefined)
+        params = await evaluateJsonataValue(
+          writer.Arguments,
+          this.jsonataScope(env),
+          'ResultWriter/Arguments',
+        );
+    } else if (writer.Parameters !== undefined)
+      params = applyTemplate(writer.Parameters, this.pathScope(env, effective));
+    const p = (params ?? {}) as JsonObject;
+    if (typeof p.Bucket !== 'string' || p.Bucket === '')
+      throw failed('The ResultWriter parameters need a Bucket.');
+    const prefix = typeof p.Prefix === 'string' ? p.Prefix : '';
+    const write = this.ports.tasks.writeObject;
+    if (!write) throw failed('This platform cannot write Map results to storage.');
+    const names = new Map<number, string>();
+    const { files, output } = resultFiles(run, p.Bucket, prefix, outcomes, (i) => {
+      if (!names.has(i)) names.set(i, randomUUID());
+      return names.get(i) as string;
+    });
+    for (const f of files) {
+      try {
+        await write.call(this.ports.tasks, p.Bucket, f.key, f.body);
+      } catch (e) {
+        throw failed(`Writing s3://${p.Bucket}/${f.key} failed: ${(e as Error).message}`);
+      }
+    }
+    return output;
   }
 }
 

@@ -48,6 +48,8 @@ export interface TaskPort {
   /** Reads a Map's items (ItemReader); absent when the host has no storage to read from. */
   readItems?(request: ItemReadRequest): Promise<Json>;
   invoke(call: TaskCall): Promise<Json>;
+  /** Puts an object (Distributed Map ResultWriter); absent when the host has no storage to write to. */
+  writeObject?(bucket: string, key: string, body: string): Promise<void>;
   /**
    * Waits for SendTaskSuccess / SendTaskFailure on a token; `onHeartbeat` is called for each
    * SendTaskHeartbeat. Rejects with StatesError for SendTaskFailure.
