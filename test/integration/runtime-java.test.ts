@@ -90,7 +90,10 @@ describe.skipIf(!javaAvailable())('java17 functions on the Java bootstrap', () =
       message: 'Hello Ada (3, a+b)',
       invocations: 1,
       requestId: first.requestId,
+      httpstatus: 200,
     });
+    // Field declaration order first, then the other getters.
+    expect(Object.keys(json(first))).toEqual(['message', 'invocations', 'requestId', 'httpstatus']);
     expect(first.initDurationMs).toBeGreaterThan(0);
     expect(first.logTail).toContain('greeting Ada x3');
     expect(first.logTail).toContain(`logger line for ${first.requestId}`);
@@ -100,6 +103,7 @@ describe.skipIf(!javaAvailable())('java17 functions on the Java bootstrap', () =
       message: 'Hello Bob (0, none)',
       invocations: 2,
       requestId: second.requestId,
+      httpstatus: 200,
     });
     expect(second.initDurationMs).toBeUndefined();
     expect(manager.environments(f.functionName)).toHaveLength(1);

@@ -151,7 +151,9 @@ final class Mapper {
       for (int k = 0; k < Array.getLength(v); k++) out.add(toTree(Array.get(v, k)));
       return out;
     }
-    Map<String, Object> out = new LinkedHashMap<>();
+    // Properties as Lambda's serializer (Jackson, NON_NULL) writes them: getters and public fields,
+    // null ones left out, in field declaration order, then the others by name.
+    Map<String, Object> props = new java.util.TreeMap<>();
     for (Method m : v.getClass().getMethods()) {
       if (m.getParameterCount() != 0 || m.getDeclaringClass() == Object.class || Modifier.isStatic(m.getModifiers())) continue;
       String n = m.getName();
@@ -160,17 +162,30 @@ final class Mapper {
       else if (n.startsWith("is") && n.length() > 2 && (m.getReturnType() == boolean.class || m.getReturnType() == Boolean.class)) prop = n.substring(2);
       else continue;
       m.setAccessible(true);
-      out.put(decapitalise(prop), toTree(m.invoke(v)));
+      Object value = m.invoke(v);
+      if (value != null) props.put(propertyName(prop), toTree(value));
     }
     for (Field f : v.getClass().getFields()) {
-      if (Modifier.isStatic(f.getModifiers()) || out.containsKey(f.getName())) continue;
-      out.put(f.getName(), toTree(f.get(v)));
+      if (Modifier.isStatic(f.getModifiers()) || props.containsKey(f.getName())) continue;
+      Object value = f.get(v);
+      if (value != null) props.put(f.getName(), toTree(value));
     }
+    Map<String, Object> out = new LinkedHashMap<>();
+    List<Class<?>> chain = new ArrayList<>();
+    for (Class<?> c = v.getClass(); c != null && c != Object.class; c = c.getSuperclass()) chain.add(0, c);
+    for (Class<?> c : chain)
+      for (Field f : c.getDeclaredFields()) {
+        String key = propertyName(f.getName());
+        if (props.containsKey(key)) out.put(key, props.remove(key));
+      }
+    out.putAll(props);
     return out;
   }
 
-  private static String decapitalise(String s) {
-    if (s.length() > 1 && Character.isUpperCase(s.charAt(1))) return s;
-    return Character.toLowerCase(s.charAt(0)) + s.substring(1);
+  /** Jackson's default naming: the leading run of capitals is lower-cased (getURL → url, getName → name). */
+  private static String propertyName(String s) {
+    int k = 0;
+    while (k < s.length() && Character.isUpperCase(s.charAt(k))) k++;
+    return s.substring(0, k).toLowerCase(Locale.ROOT) + s.substring(k);
   }
 }

@@ -57,7 +57,6 @@ final class RuntimeClient {
     HttpURLConnection c = (HttpURLConnection) new URL(base + path).openConnection();
     c.setRequestMethod("POST");
     c.setDoOutput(true);
-    c.setFixedLengthStreamingMode(body.length);
     c.setRequestProperty("Content-Type", "application/json");
     if (errorType != null) c.setRequestProperty("Lambda-Runtime-Function-Error-Type", errorType);
     try (OutputStream out = c.getOutputStream()) {
