@@ -38,10 +38,14 @@ export function javaHome(): string | null {
   return bin ? dirname(bin) : null;
 }
 
+let availableCache: boolean | undefined;
+
 /** True when this machine can run java* functions (a `java` and a `javac` to build the bootstrap). */
 export function javaAvailable(): boolean {
+  if (availableCache !== undefined) return availableCache;
   const bin = javaBinDir();
-  return !!bin && existsSync(join(bin, 'java')) && existsSync(join(bin, 'javac'));
+  availableCache = !!bin && existsSync(join(bin, 'java')) && existsSync(join(bin, 'javac'));
+  return availableCache;
 }
 
 function sourceFiles(dir: string): string[] {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type Clock, SystemClock, type TimerHandle } from '../../../platform/clock.js';
 import { SelflessError } from '../../../platform/errors.js';
 import { type ChannelMode, Environment, EnvironmentLostError } from './environment.js';
+import { javaAvailable, javaMissing } from './java.js';
 import { checkInvokeRequest } from './limits.js';
 import { DEFAULT_LOG_BUDGET, type LogBudget } from './log-capture.js';
 import { PrestartPool } from './pool.js';
@@ -118,7 +119,7 @@ export class ProcessEnvironmentManager implements EnvironmentManager {
     if (this.closed)
       throw new SelflessError('SHUTTING_DOWN', 'The platform is shutting down', { kind: 'system' });
     checkInvokeRequest(req);
-    runtimeFamily(fn.runtime);
+    if (runtimeFamily(fn.runtime) === 'java' && !javaAvailable()) throw javaMissing();
     this.admit(fn);
     const requestId = req.requestId ?? randomUUID();
     this.inFlight++;
