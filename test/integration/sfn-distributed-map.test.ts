@@ -2,14 +2,16 @@
  * A Distributed Map through the real platform: items read from a CSV object in the platform's S3,
  * each row priced by a real node Lambda process, one bad row tolerated, the results written by
  * ResultWriter back to S3 (manifest.json, SUCCEEDED_0.json, FAILED_0.json) and read with the real
- * @aws-sdk/client-s3; the execution driven and inspected with the real @aws-sdk/client-sfn.
+ * @aws-sdk/client-s3; the map run seen through ListMapRuns and DescribeMapRun; the execution driven and inspected with the real @aws-sdk/client-sfn.
  */
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  DescribeMapRunCommand,
   GetExecutionHistoryCommand,
+  ListMapRunsCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
@@ -168,5 +170,19 @@ describe('Distributed Map', () => {
       'ExecutionSucceeded',
     ]);
     expect(events[3].mapRunStartedEventDetails?.mapRunArn).toBe(written.MapRunArn);
+
+    const runs = await sfn.send(new ListMapRunsCommand({ executionArn }));
+    expect(runs.mapRuns?.map((r) => [r.mapRunArn, r.stateMachineArn])).toEqual([
+      [written.MapRunArn, 'arn:aws:states:us-east-1:000000000000:stateMachine:price-orders/pricing'],
+    ]);
+    const described = await sfn.send(new DescribeMapRunCommand({ mapRunArn: written.MapRunArn }));
+    expect(described).toMatchObject({
+      executionArn,
+      status: 'SUCCEEDED',
+      maxConcurrency: 2,
+      toleratedFailureCount: 1,
+      itemCounts: { total: 4, succeeded: 3, failed: 1, pending: 0, resultsWritten: 4 },
+    });
+    expect(described.stopDate).toBeInstanceOf(Date);
   }, 60_000);
 });

@@ -319,6 +319,42 @@ const HANDLERS: Record<string, Handler> = {
       arn.split(':')[5] === 'activity' ? await engine.activities.describe(arn) : await engine.getMachine(arn);
     return { tags: Object.entries(tagged.tags ?? {}).map(([key, value]) => ({ key, value })) };
   },
+  async DescribeMapRun(engine, p) {
+    const r = await engine.describeMapRun(required(p, 'mapRunArn'));
+    const counts = {
+      ...r.counts,
+      timedOut: 0,
+      resultsWritten: r.resultsWritten,
+      failuresNotRedrivable: 0,
+      pendingRedrive: 0,
+    };
+    return {
+      mapRunArn: r.mapRunArn,
+      executionArn: r.executionArn,
+      status: r.status,
+      startDate: seconds(r.startDate),
+      ...(r.stopDate !== undefined ? { stopDate: seconds(r.stopDate) } : {}),
+      maxConcurrency: r.maxConcurrency,
+      toleratedFailurePercentage: r.toleratedFailurePercentage,
+      toleratedFailureCount: r.toleratedFailureCount,
+      itemCounts: counts,
+      executionCounts: counts,
+      redriveCount: 0,
+    };
+  },
+  async ListMapRuns(engine, p) {
+    const { items, nextToken } = page(await engine.listMapRuns(required(p, 'executionArn')), p);
+    return {
+      mapRuns: items.map((r) => ({
+        executionArn: r.executionArn,
+        mapRunArn: r.mapRunArn,
+        stateMachineArn: r.stateMachineArn,
+        startDate: seconds(r.startDate),
+        ...(r.stopDate !== undefined ? { stopDate: seconds(r.stopDate) } : {}),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  },
   async CreateActivity(engine, p, region) {
     const a = await engine.activities.create(region, required(p, 'name'), tagsOf(p));
     return { activityArn: a.activityArn, creationDate: seconds(a.creationDate) };

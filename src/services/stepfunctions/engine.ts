@@ -12,6 +12,7 @@ import type { Store, Write } from '../../platform/store/port.js';
 import { Activities } from './activities.js';
 import { StatesError } from './asl/errors.js';
 import { Execution, PAYLOAD_LIMIT } from './asl/interpreter.js';
+import type { MapRunReport } from './asl/map-run.js';
 import type { Checkpoint, ExecutionOutcome, HistoryEvent, TaskCall, TaskPort } from './asl/ports.js';
 import type { Json, StateDefinition, StateMachineDefinition } from './asl/types.js';
 import { formatProblems, validateDefinition } from './asl/validate.js';
@@ -27,6 +28,7 @@ import {
   historyKey,
   isValidName,
   MACHINES,
+  MAP_RUNS,
   type MachineRecord,
   type MachineType,
   machineArn,
@@ -118,6 +120,8 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
   private readonly history;
   private readonly tokens;
   private readonly definitions;
+  private readonly mapRuns;
+  private mapRunWrites: Promise<void> = Promise.resolve();
   private readonly running = new Map<string, Running>();
   private readonly express = new Map<string, { record: ExecutionRecord; events: HistoryEvent[] }>();
   private readonly waiters = new Map<string, Waiter>();
@@ -138,6 +142,7 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
     this.history = store.table<HistoryEvent>(HISTORY);
     this.tokens = store.table<TokenRecord>(TOKENS);
     this.definitions = store.table<string>(EXEC_DEFINITIONS);
+    this.mapRuns = store.table<MapRunReport>(MAP_RUNS);
     this.activities = new Activities(store, clock, async (token) => {
       const record = await this.tokens.get(token);
       return record !== undefined && record.outcome === undefined;
@@ -450,6 +455,14 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
         clock: this.clock,
         region: regionOf(record.executionArn),
         tasks,
+        onMapRun: (run) => {
+          // Chained so a run's end is never overwritten by its (slower) start.
+          this.mapRunWrites = this.mapRunWrites
+            .then(() => this.mapRuns.put(run.mapRunArn, run))
+            .catch((e) =>
+              this.log.error(`Step Functions: cannot record ${run.mapRunArn}: ${(e as Error).message}`),
+            );
+        },
         onEvent: (e) => {
           pending.push(e);
           if (!standard) events.push(e);
@@ -631,6 +644,28 @@ export class StepFunctionsEngine implements StepFunctionsFacade {
         this.closeWaiters.set(arn, list);
       }, reject);
     });
+  }
+
+  // ---- map runs ----
+
+  /** DescribeMapRun: a Distributed Map run by ARN, or ResourceNotFound. */
+  async describeMapRun(arn: unknown): Promise<MapRunReport> {
+    if (typeof arn !== 'string' || !/^arn:aws:states:[^:]+:[^:]+:mapRun:/.test(arn))
+      throw sfnError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    await this.mapRunWrites;
+    const run = await this.mapRuns.get(arn);
+    if (!run) throw sfnError('ResourceNotFound', `Resource not found: '${arn}'`);
+    return run;
+  }
+
+  /** ListMapRuns: the map runs an execution started, oldest first. */
+  async listMapRuns(executionArn: string): Promise<MapRunReport[]> {
+    await this.getExecution(executionArn);
+    await this.mapRunWrites;
+    return (await this.mapRuns.list())
+      .map((e) => e.value)
+      .filter((r) => r.executionArn === executionArn)
+      .sort((a, b) => a.startDate - b.startDate);
   }
 
   // ---- task tokens ----

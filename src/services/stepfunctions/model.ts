@@ -10,6 +10,8 @@ export const TOKENS = 'stepfunctions.tokens';
 /** The definition each execution runs, written once at its start (kept out of the per-transition record). */
 export const EXEC_DEFINITIONS = 'stepfunctions.execution-definitions';
 
+/** Distributed Map runs by map run ARN. */
+export const MAP_RUNS = 'stepfunctions.map-runs';
 /** Activities by ARN. */
 export const ACTIVITIES = 'stepfunctions.activities';
 /** Activity tasks scheduled and not yet closed, by task token. */

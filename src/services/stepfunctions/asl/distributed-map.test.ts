@@ -3,7 +3,7 @@ import { ManualClock } from '../../../platform/clock.js';
 import { csvItems } from '../item-reader.js';
 import { StatesError } from './errors.js';
 import { Execution } from './interpreter.js';
-import { mapRunNames } from './map-run.js';
+import { type MapRunReport, mapRunNames } from './map-run.js';
 import type { HistoryEvent, ItemReadRequest, TaskCall, TaskPort } from './ports.js';
 import type { Json, JsonObject, StateMachineDefinition } from './types.js';
 
@@ -23,6 +23,7 @@ async function run(definition: StateMachineDefinition, handler: (input: Json) =>
   const events: HistoryEvent[] = [];
   const objects = new Map<string, string>();
   const reads: ItemReadRequest[] = [];
+  const runs: MapRunReport[] = [];
   const tasks: TaskPort = {
     invoke: async (call: TaskCall) => handler(call.input),
     readItems: async (req) => {
@@ -38,10 +39,16 @@ async function run(definition: StateMachineDefinition, handler: (input: Json) =>
   const exec = new Execution(
     definition,
     { ...INFO, startTime: clock.now(), input: { bucket: 'in', out: 'results' } },
-    { clock, region: 'us-east-1', tasks, onEvent: (e) => events.push(e) },
+    {
+      clock,
+      region: 'us-east-1',
+      tasks,
+      onEvent: (e) => events.push(e),
+      onMapRun: (r) => runs.push(r),
+    },
   );
   const outcome = await exec.run();
-  return { outcome, events, objects, reads };
+  return { outcome, events, objects, reads, runs };
 }
 
 function machine(map: JsonObject): StateMachineDefinition {
@@ -82,7 +89,7 @@ describe('Distributed Map', () => {
   });
 
   it('reads CSV items, batches them, runs each batch and writes the results with a manifest', async () => {
-    const { outcome, events, objects, reads } = await run(
+    const { outcome, events, objects, reads, runs } = await run(
       machine({
         ItemBatcher: { MaxItemsPerBatch: 2, BatchInput: { 'currency.$': '$.out' } },
         MaxConcurrency: 2,
@@ -151,6 +158,18 @@ describe('Distributed Map', () => {
     ]);
     expect(events[3].mapRunStartedEventDetails).toEqual({ mapRunArn: output.MapRunArn });
     expect(events.map((e) => e.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // DescribeMapRun's view: the run as it started and as it ended.
+    expect(
+      runs.map((r) => [r.status, r.counts.pending, r.counts.succeeded, r.counts.total, r.resultsWritten]),
+    ).toEqual([
+      ['RUNNING', 3, 0, 3, 0],
+      ['SUCCEEDED', 0, 3, 3, 3],
+    ]);
+    expect(runs[1]).toMatchObject({
+      mapRunArn: output.MapRunArn,
+      executionArn: INFO.executionArn,
+      maxConcurrency: 2,
+    });
   });
 
   it('tolerates failures up to ToleratedFailureCount and writes them to FAILED_0.json', async () => {

@@ -16,7 +16,13 @@ import {
 } from './errors.js';
 import { evaluateJsonata, evaluateJsonataValue, jsonataExpression, jsonTypeName } from './jsonata.js';
 import { evaluatePath, evaluatePathOrFail, type PathScope, setAtPath } from './jsonpath.js';
-import { type IterationOutcome, type MapRunNames, mapRunNames, resultFiles } from './map-run.js';
+import {
+  type IterationOutcome,
+  type MapRunNames,
+  type MapRunReport,
+  mapRunNames,
+  resultFiles,
+} from './map-run.js';
 import { applyTemplate, evaluateDynamic } from './payload.js';
 import {
   type Checkpoint,
@@ -1214,6 +1220,34 @@ export class Execution {
       this.emit(thread, 'MapRunStarted', 'mapRunStartedEventDetails', { mapRunArn: run.mapRunArn });
     }
     const outcomes: IterationOutcome[] = [];
+    const runStart = this.ports.clock.now();
+    const report = (status: MapRunReport['status'], resultsWritten = 0) => {
+      if (!run || !this.ports.onMapRun) return;
+      const succeeded = outcomes.filter((o) => o.status === 'SUCCEEDED').length;
+      const failed = outcomes.length - succeeded;
+      const open = list.length - outcomes.length;
+      this.ports.onMapRun({
+        mapRunArn: run.mapRunArn,
+        executionArn: this.info.executionArn,
+        stateMachineArn: run.childMachineArn,
+        status,
+        startDate: runStart,
+        ...(status !== 'RUNNING' ? { stopDate: this.ports.clock.now() } : {}),
+        maxConcurrency,
+        toleratedFailureCount: toleratedCount ?? 0,
+        toleratedFailurePercentage: toleratedPct ?? 0,
+        counts: {
+          pending: status === 'RUNNING' ? open : 0,
+          running: 0,
+          succeeded,
+          failed,
+          aborted: status === 'RUNNING' ? 0 : open,
+          total: list.length,
+        },
+        resultsWritten,
+      });
+    };
+    report('RUNNING');
     const controller = new AbortController();
     const onParentAbort = () => controller.abort();
     env.frame.signal.addEventListener('abort', onParentAbort, { once: true });
@@ -1311,6 +1345,7 @@ export class Execution {
     await Promise.all(Array.from({ length: Math.min(limit, Math.max(1, list.length)) }, worker));
     env.frame.signal.removeEventListener('abort', onParentAbort);
     if (env.frame.signal.aborted) {
+      report('ABORTED');
       if (run) this.emit(thread, 'MapRunAborted');
       this.emit(thread, 'MapStateAborted');
       throw new Aborted();
@@ -1321,7 +1356,9 @@ export class Execution {
         fatal ??= e;
         return undefined;
       });
+    const resultsWritten = written === undefined ? 0 : outcomes.length;
     if (fatal !== undefined) {
+      report('FAILED', resultsWritten);
       if (run)
         this.emit(
           thread,
@@ -1337,6 +1374,7 @@ export class Execution {
       this.emit(thread, 'MapStateFailed');
       throw fatal;
     }
+    report('SUCCEEDED', resultsWritten);
     if (run) this.emit(thread, 'MapRunSucceeded');
     this.emit(thread, 'MapStateSucceeded');
     return this.afterResult(env, written ?? results);

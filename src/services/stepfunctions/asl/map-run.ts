@@ -44,6 +44,29 @@ export function mapRunNames(
   };
 }
 
+/** A map run as DescribeMapRun reports it (epoch ms), sent to the host when it starts and ends. */
+export interface MapRunReport {
+  mapRunArn: string;
+  executionArn: string;
+  /** The child workflow's machine ARN (`stateMachine:<machine>/<label>`). */
+  stateMachineArn: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED';
+  startDate: number;
+  stopDate?: number;
+  maxConcurrency: number;
+  toleratedFailureCount: number;
+  toleratedFailurePercentage: number;
+  counts: {
+    pending: number;
+    running: number;
+    succeeded: number;
+    failed: number;
+    aborted: number;
+    total: number;
+  };
+  resultsWritten: number;
+}
+
 /** One object ResultWriter puts. */
 export interface ResultFile {
   key: string;

@@ -3,6 +3,7 @@
  * history events and durable checkpoints. The interpreter itself is pure over these ports.
  */
 import type { Clock } from '../../../platform/clock.js';
+import type { MapRunReport } from './map-run.js';
 import type { Json } from './types.js';
 
 /** How a Task resource is called (from its ARN's suffix). */
@@ -123,6 +124,8 @@ export interface InterpreterPorts {
   tasks: TaskPort;
   /** Each history event, in order, as it happens. */
   onEvent?(event: HistoryEvent): void;
+  /** A Distributed Map run started or ended (DescribeMapRun / ListMapRuns). */
+  onMapRun?(run: MapRunReport): void;
   /** Durable checkpoint at each top-level transition (Standard workflows). */
   checkpoint?(checkpoint: Checkpoint): Promise<void>;
   region: string;
