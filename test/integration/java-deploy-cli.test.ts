@@ -1,6 +1,7 @@
 /**
  * A java17 service deployed through the real CLI with `package.artifact` pointing at a fat jar
- * (handler classes plus the stand-in aws-lambda-java-core classes), as a Maven/Gradle build makes it.
+ * (handler classes plus the stand-in aws-lambda-java-core classes), as a Maven/Gradle build makes it;
+ * `invoke local` runs the same jar.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -96,5 +97,12 @@ describe.skipIf(!javaAvailable())('a java17 service with package.artifact', { ti
       errorType: 'java.lang.IllegalStateException',
       errorMessage: 'cannot handle x',
     });
+  });
+
+  it('invokes locally from the unpacked artifact', async () => {
+    const r = await cli(['invoke', 'local', '-f', 'greet', '-d', '{"name":"Local","count":1}']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('greeting Local x1');
+    expect(r.stdout).toContain('"message": "Hello Local (1, none)"');
   });
 });

@@ -3,8 +3,9 @@
  * environment (the platform's bootstrap, environment variables and context), without deploying.
  * Event and context options, and what goes to stdout, follow Serverless's `invoke local`.
  */
-import { fstatSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -180,6 +181,25 @@ export function register(program: Command, io: CliIo): void {
       context = parseInput(opts.context, opts.raw === true);
     }
 
+    // Java code runs from its built artifact, as Serverless's invoke local runs it: the jar is
+    // unpacked as Lambda unpacks it.
+    const artifact = fn.runtime.startsWith('java')
+      ? (fn.package.artifact ?? loaded.config.package.artifact)
+      : undefined;
+    let unpacked: string | undefined;
+    if (artifact) {
+      const jar = path.resolve(loaded.serviceDir, artifact);
+      if (!existsSync(jar))
+        throw usageError(
+          `The package artifact "${artifact}" does not exist.`,
+          'Build it first (e.g. mvn package), then invoke again.',
+        );
+      const { extractZip } = await import('../../services/lambda/code.js');
+      unpacked = mkdtempSync(path.join(tmpdir(), 'selfless-invoke-local-'));
+      await extractZip(jar, unpacked);
+      runtimeFn.codeDir = unpacked;
+    }
+
     // Loaded on use: the execution-environment layer is only needed by this verb.
     const { invokeOnce } = await import('../../services/lambda/runtime/local.js');
     io.debugLog(`invoking ${fn.name} (${fn.runtime}, ${fn.handler}) in ${runtimeFn.codeDir}`);
@@ -200,7 +220,9 @@ export function register(program: Command, io: CliIo): void {
         },
         endpointUrl: process.env.SELFLESS_ENDPOINT,
       },
-    );
+    ).finally(() => {
+      if (unpacked) rmSync(unpacked, { recursive: true, force: true });
+    });
     const rendered = renderOutcome(outcome, fn.runtime);
     io.result(rendered.stdout);
     if (rendered.failed) {
