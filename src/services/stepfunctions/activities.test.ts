@@ -212,4 +212,40 @@ describe('Step Functions activities', () => {
     });
     await second.store.close();
   });
+
+  it('lets Catch name States.HeartbeatTimeout for a missed heartbeat (AWS reports States.Timeout)', async () => {
+    const clock = new ManualClock();
+    const { engine, store } = open(freshDir(), clock);
+    const activity = await engine.activities.create('us-east-1', 'slow');
+    const sm = await engine.createStateMachine({
+      name: 'catches-heartbeat',
+      roleArn: ROLE,
+      definition: JSON.stringify({
+        StartAt: 'Work',
+        States: {
+          Work: {
+            Type: 'Task',
+            Resource: activity.activityArn,
+            HeartbeatSeconds: 5,
+            Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], Next: 'GaveUp' }],
+            End: true,
+          },
+          GaveUp: { Type: 'Pass', Result: 'gave up', End: true },
+        },
+      }),
+    });
+    const started = await engine.startExecution({ stateMachineArn: sm.stateMachineArn, input: '{}' });
+    await settle();
+    await engine.getActivityTask(activity.activityArn, undefined, never);
+    await clock.advance(5_000);
+    expect(await engine.waitForClose(started.executionArn)).toMatchObject({
+      status: 'SUCCEEDED',
+      output: '"gave up"',
+    });
+    const timedOut = (await engine.getHistory(started.executionArn)).find(
+      (e) => e.type === 'ActivityTimedOut',
+    );
+    expect(timedOut?.activityTimedOutEventDetails).toEqual({ error: 'States.Timeout' });
+    await store.close();
+  });
 });
