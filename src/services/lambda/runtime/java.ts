@@ -13,6 +13,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -78,8 +79,12 @@ async function compileBootstrap(): Promise<string> {
   const sources = sourceFiles(join(runtimeDir('java'), 'src'));
   const hash = createHash('sha256').update(bin);
   for (const f of sources) hash.update(f).update(readFileSync(f));
-  const target = join(tmpdir(), `selfless-java-bootstrap-${hash.digest('hex').slice(0, 16)}`);
-  if (existsSync(join(target, 'selfless', 'lambda', 'Bootstrap.class'))) return target;
+  // Per user, and only trusted when this user owns it: /tmp is shared with other users.
+  const uid = process.getuid?.() ?? 0;
+  const target = join(tmpdir(), `selfless-java-bootstrap-${uid}-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(join(target, 'selfless', 'lambda', 'Bootstrap.class')) && ownedByMe(target, uid))
+    return target;
+  if (existsSync(target)) rmSync(target, { recursive: true, force: true });
   const work = mkdtempSync(`${target}.tmp-`);
   try {
     await run(join(bin, 'javac'), ['-nowarn', '-encoding', 'UTF-8', '-d', work, ...sources], { env: {} });
@@ -98,6 +103,11 @@ async function compileBootstrap(): Promise<string> {
     rmSync(work, { recursive: true, force: true });
   }
   return target;
+}
+
+function ownedByMe(dir: string, uid: number): boolean {
+  const st = statSync(dir);
+  return st.uid === uid && (st.mode & 0o022) === 0;
 }
 
 /** The typed error for java* functions on a machine without a JDK. */
