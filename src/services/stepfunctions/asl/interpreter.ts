@@ -236,12 +236,18 @@ export class Execution {
         this.emit(this.top, 'ExecutionAborted', 'executionAbortedEventDetails', errorDetails(outcome));
         break;
     }
+    // The terminal event is the last one: work still settling after a stop or a timeout (a task
+    // whose API call answers late, say) records nothing after it.
+    this.closed = true;
     return outcome;
   }
 
+  /** Set once the terminal event is recorded. */
+  private closed = false;
+
   /** Records a history event on a thread and returns its id. */
   private emit(thread: Thread, type: string, key?: string, details?: Record<string, unknown>): number {
-    if (thread.silent) return thread.prev;
+    if (thread.silent || this.closed) return thread.prev;
     const id = ++this.lastId;
     const event: HistoryEvent = { timestamp: this.ports.clock.now(), type, id, previousEventId: thread.prev };
     if (key) event[key] = details ?? {};
