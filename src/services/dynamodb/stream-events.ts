@@ -13,9 +13,9 @@ import type { DeployContext, Logger } from '../../platform/service.js';
 import type { FunctionSpec } from '../../platform/spec.js';
 import type { Table } from '../../platform/store/port.js';
 import type { LambdaFacade } from '../lambda/facade.js';
+import { matchPattern } from '../lambda/filter-criteria.js';
 import type { SnsFacade } from '../sns/facade.js';
 import type { SqsFacade } from '../sqs/facade.js';
-import { matchPattern } from '../sqs/poller.js';
 import type { ChangeRecord, DynamoEngine } from './engine.js';
 
 /** One mapping, as stored. */
